@@ -1,0 +1,2 @@
+package io.famfs.cli;
+public class Main { public static void main(String[] a) {} }
