@@ -38,9 +38,14 @@ public final class AllocationBitmap {
 
     /** Scans entries [0, next_index) of {@code fs}. */
     public static AllocationBitmap build(Famfs fs) {
+        return build(fs, fs.log().nextIndex());
+    }
+
+    /** Scans entries [0, entries) of {@code fs}. */
+    public static AllocationBitmap build(Famfs fs, long entries) {
         Superblock sb = fs.superblock();
         AllocationBitmap bitmap = new AllocationBitmap(sb.deviceSize(), sb.allocUnit(), sb.logLen());
-        long next = Math.min(fs.log().nextIndex(), fs.entryCapacity());
+        long next = Math.min(entries, fs.entryCapacity());
         for (long i = 0; i < next; i++) {
             LogEntry.Decoded d = fs.readEntry(i);
             if (!LogReader.isValid(d, i) || d.malformed() != null) {

@@ -1,0 +1,92 @@
+package io.famfs.cli;
+
+import io.famfs.FamfsException;
+import io.famfs.device.DeviceException;
+import io.famfs.format.FormatException;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+
+/**
+ * Builds the famfs command line and its error policy: every failure a user can cause is
+ * one line on stderr, {@code famfs <command>: <what went wrong>}, and a non-zero exit.
+ * A stack trace appears only for internal errors and only with {@code FAMFS_DEBUG=1}.
+ */
+public final class Cli {
+    /** Exit status for usage errors, as most Unix tools. */
+    public static final int USAGE = 2;
+    /** Exit status for an internal error (EX_SOFTWARE). */
+    public static final int INTERNAL = 70;
+
+    private Cli() {
+    }
+
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(FamfsCommand.class, factory);
+        cl.setExecutionExceptionHandler(Cli::onExecutionError);
+        cl.setParameterExceptionHandler(Cli::onParameterError);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
+    }
+
+    /** For tests and tools: the command line with picocli's default factory. */
+    public static CommandLine commandLine() {
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    private static String prefix(CommandLine cl) {
+        return cl.getCommandSpec().qualifiedName(" ");
+    }
+
+    private static int onExecutionError(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
+        PrintWriter err = cl.getErr();
+        Throwable t = ex;
+        if (t instanceof UncheckedIOException u) {
+            t = u.getCause();
+        }
+        int code;
+        String message;
+        switch (t) {
+            case FamfsException f -> {
+                message = f.getMessage();
+                code = f.exitCode();
+            }
+            case DeviceException d -> {
+                message = d.getMessage();
+                code = 1;
+            }
+            case FormatException f -> {
+                message = f.getMessage();
+                code = 1;
+            }
+            case IOException io -> {
+                message = io.getClass().getSimpleName().replace("Exception", "") + ": " + io.getMessage();
+                code = 1;
+            }
+            case InternalError ie -> {
+                message = "memory error while accessing the device (" + ie.getMessage() + ")";
+                code = 1;
+            }
+            default -> {
+                message = "internal error: " + t;
+                code = INTERNAL;
+                if (System.getenv("FAMFS_DEBUG") != null) {
+                    t.printStackTrace(err);
+                }
+            }
+        }
+        err.println(prefix(cl) + ": " + message);
+        err.flush();
+        return code;
+    }
+
+    private static int onParameterError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println(prefix(cl) + ": " + ex.getMessage() + " (see '" + prefix(cl) + " --help')");
+        err.flush();
+        return USAGE;
+    }
+}

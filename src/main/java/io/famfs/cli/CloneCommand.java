@@ -1,0 +1,41 @@
+package io.famfs.cli;
+
+import io.famfs.log.Famfs;
+import io.famfs.log.MasterSession;
+import io.famfs.log.NodeIdentity;
+import io.famfs.namespace.Namespace;
+import io.famfs.FamfsException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code famfs clone SRC DEST}: for testing only. Logs DEST over SRC's extents, a
+ * deliberate cross-link that fsck must then report.
+ */
+@Command(name = "clone", mixinStandardHelpOptions = true,
+        description = "Testing only: make DEST share SRC's memory (fsck then reports the cross-link).")
+class CloneCommand extends Subcommand {
+    @Mixin
+    DeviceOption target;
+
+    @Parameters(index = "0", paramLabel = "SRC")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DEST")
+    String dest;
+
+    @Override
+    public Integer call() {
+        try (Famfs fs = target.open(true); MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid())) {
+            Namespace.Node src = session.namespace().lookup(DeviceOption.relative(source));
+            if (!(src instanceof Namespace.File f)) {
+                throw new FamfsException(source + ": no such famfs file", FsView.ENOENT);
+            }
+            session.cloneFile(DeviceOption.relative(dest), f.meta());
+            err().println("famfs clone: " + dest + " now shares the memory of " + source
+                    + " (a cross-link: fsck will report it)");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,22 @@
+package io.famfs.cli;
+
+import picocli.CommandLine.Command;
+
+/** The top-level {@code famfs} command; upstream's command names and flags. */
+@Command(name = "famfs", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Fabric-attached memory file system: share files in one memory device between hosts.",
+        subcommands = {
+                MkfsCommand.class,
+                FsckCommand.class,
+                LogplayCommand.class,
+                MkdirCommand.class,
+                CreatCommand.class,
+                CpCommand.class,
+                VerifyCommand.class,
+                GetmapCommand.class,
+                CloneCommand.class,
+                ChkreadCommand.class,
+                FlushCommand.class,
+        })
+public class FamfsCommand {
+}

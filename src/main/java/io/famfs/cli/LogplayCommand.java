@@ -1,0 +1,142 @@
+package io.famfs.cli;
+
+import io.famfs.FamfsException;
+import io.famfs.format.LogEntry;
+import io.famfs.format.LogRecord;
+import io.famfs.log.Famfs;
+import io.famfs.log.LogReader;
+import io.famfs.log.NodeIdentity;
+import io.famfs.log.Role;
+import io.famfs.namespace.Namespace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code famfs logplay --dryrun --device DEV}: replay the log of an unmounted device into
+ * a scratch namespace and list what a mount would create. Exit status is the number of
+ * errors (refused entries, and an invalid entry that stops the replay), capped at 255.
+ */
+@Command(name = "logplay", mixinStandardHelpOptions = true,
+        description = "Replay the log; with --dryrun on a device, list what replay would create.")
+class LogplayCommand extends Subcommand {
+    @Mixin
+    DeviceOption target;
+
+    @Option(names = {"-n", "--dryrun"}, description = "Do not change anything; list what replay would do")
+    boolean dryrun;
+
+    @Option(names = {"-v", "--verbose"}, description = "Also list entries that already existed or were ignored")
+    boolean verbose;
+
+    @Option(names = {"-c", "--client"}, description = "Replay as a client (write bits stripped from modes)")
+    boolean client;
+
+    @Option(names = "--json", description = "Print the listing as JSON")
+    boolean json;
+
+    /** One line of the listing. */
+    record Item(long index, String action, String type, String path, Long size, String mode, int uid, int gid,
+                String message) {
+    }
+
+    @Override
+    public Integer call() {
+        if (!dryrun) {
+            throw new FamfsException("without a mount there is nothing to replay into: use --dryrun with --device");
+        }
+        try (Famfs fs = target.open(false)) {
+            fs.requireValidLog();
+            boolean asClient = client || fs.roleOf(NodeIdentity.systemUuid()) != Role.MASTER;
+            Namespace ns = new Namespace(fs.superblock().deviceSize(), fs.superblock().allocUnit());
+            List<Item> items = new ArrayList<>();
+            int errors = 0;
+            long next = fs.log().nextIndex();
+            String stop = null;
+            for (long i = 0; i < next; i++) {
+                LogEntry.Decoded d = fs.readEntry(i);
+                if (!LogReader.isValid(d, i) || d.malformed() != null) {
+                    String problem = LogReader.problem(d, i);
+                    errors++;
+                    items.add(new Item(i, "error", typeName(d.type()), null, null, null, 0, 0, problem));
+                    if (!LogReader.isValid(d, i)) {
+                        stop = problem;
+                        break;
+                    }
+                    continue;
+                }
+                Namespace.Outcome outcome = ns.apply(i, d.record());
+                if (outcome.effect() == Namespace.Effect.REJECTED) {
+                    errors++;
+                }
+                items.add(item(i, d.record(), outcome, asClient));
+            }
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("device", fs.device().path().toString());
+            summary.put("role", asClient ? "client" : "master");
+            summary.put("entries", next);
+            summary.put("files", ns.fileCount());
+            summary.put("directories", ns.dirCount());
+            summary.put("errors", errors);
+            summary.put("stoppedAt", stop);
+            if (json) {
+                summary.put("items", items);
+                Json.print(out(), summary);
+            } else {
+                for (Item it : items) {
+                    if (verbose || it.action().equals("create") || it.action().equals("error")) {
+                        out().println(format(it));
+                    }
+                }
+                out().printf("logplay (dry run): %d entries, %d files and %d directories would be created, %d errors%n",
+                        next, ns.fileCount(), ns.dirCount(), errors);
+                if (stop != null) {
+                    err().println("famfs logplay: " + stop + "; replay stops there");
+                }
+            }
+            return Math.min(255, errors);
+        }
+    }
+
+    private static Item item(long i, LogRecord r, Namespace.Outcome outcome, boolean asClient) {
+        String action = switch (outcome.effect()) {
+            case CREATED -> "create";
+            case EXISTED -> "exists";
+            case IGNORED -> "ignore";
+            case REJECTED -> "error";
+        };
+        return switch (r) {
+            case LogRecord.File f -> new Item(i, action, "file", f.path(), f.size(),
+                    Modes.octal(asClient ? f.mode() & ~0222 : f.mode()), f.uid(), f.gid(), outcome.message());
+            case LogRecord.Mkdir m -> new Item(i, action, "dir", m.path(), null, Modes.octal(m.mode()), m.uid(), m.gid(),
+                    outcome.message());
+            default -> new Item(i, action, typeName(r.type()), null, null, null, 0, 0, outcome.message());
+        };
+    }
+
+    static String typeName(int type) {
+        return switch (type) {
+            case LogRecord.TYPE_FILE -> "file";
+            case LogRecord.TYPE_MKDIR -> "dir";
+            case LogRecord.TYPE_DELETE -> "delete";
+            case LogRecord.TYPE_ADD_DAXDEV -> "add_daxdev";
+            default -> "type" + type;
+        };
+    }
+
+    private static String format(Item it) {
+        if (it.action().equals("error")) {
+            return String.format("[%d] error: %s", it.index(), it.message());
+        }
+        if (it.path() == null) {
+            return String.format("[%d] %s %s", it.index(), it.action(), it.type());
+        }
+        return String.format("[%d] %s %-4s %s %s %d:%d%s", it.index(), it.action(), it.type(), it.mode(),
+                it.path(), it.uid(), it.gid(), it.size() == null ? "" : " size=" + it.size());
+    }
+}

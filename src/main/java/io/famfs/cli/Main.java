@@ -1,2 +1,0 @@
-package io.famfs.cli;
-public class Main { public static void main(String[] a) {} }
