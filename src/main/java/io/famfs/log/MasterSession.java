@@ -55,7 +55,11 @@ public final class MasterSession implements AutoCloseable {
         }
         MasterSession session = new MasterSession(fs);
         try {
-            session.replayer.replay();
+            ReplayReport replay = session.replayer.replay();
+            if (replay.stopReason() != null) {
+                // the corrupt entry's space would look free: appending could cross-link data
+                throw new FamfsException(replay.stopReason() + "; refusing to change a damaged log (run famfs fsck)");
+            }
         } catch (RuntimeException e) {
             session.close();
             throw e;
