@@ -59,6 +59,9 @@ class CpCommand extends Subcommand {
     @Option(names = {"-v", "--verbose"}, description = "Print each file copied")
     boolean verbose;
 
+    @Option(names = "--stats", description = "Print counts and rates on stderr when done")
+    boolean stats;
+
     @ArgGroup(exclusive = false)
     AllocOptions alloc = new AllocOptions();
 
@@ -81,6 +84,8 @@ class CpCommand extends Subcommand {
         String dest = DeviceOption.relative(args.getLast());
         AllocConfig config = alloc.config();
         List<Copy> copies = new ArrayList<>();
+        Stats timer = new Stats();
+        Stats copyTimer = null;
         try (Famfs fs = target.open(true)) {
             try (MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid())) {
                 List<Item> plan = plan(session.namespace(), sources, dest);
@@ -91,7 +96,15 @@ class CpCommand extends Subcommand {
                     }
                 }
             }
+            if (stats) {
+                timer.print(err(), "cp allocate+log", copies.size(), 0);
+                copyTimer = new Stats();
+            }
             copyData(fs, copies);
+        }
+        if (stats) {
+            copyTimer.print(err(), "cp data", copies.size(), copies.stream().mapToLong(c -> c.meta().size()).sum());
+            timer.print(err(), "cp total", copies.size(), copies.stream().mapToLong(c -> c.meta().size()).sum());
         }
         return errors == 0 ? 0 : 1;
     }
@@ -129,35 +142,55 @@ class CpCommand extends Subcommand {
                 item.gid(), config)));
     }
 
+    /** Large files are split so that one big file still keeps every copy thread busy. */
+    static final long PIECE = 64L << 20;
+
+    /** Bytes [offset, offset + length) of one copy. */
+    record Piece(Copy copy, long offset, long length) {
+    }
+
     private void copyData(Famfs fs, List<Copy> copies) {
+        List<Piece> pieces = new ArrayList<>();
+        for (Copy c : copies) {
+            for (long off = 0; off < c.meta().size(); off += PIECE) {
+                pieces.add(new Piece(c, off, Math.min(PIECE, c.meta().size() - off)));
+            }
+        }
         long total = copies.stream().mapToLong(c -> c.meta().size()).sum();
         try (Progress progress = new Progress(err(), "copy", total, true)) {
-            List<String> failures = Workers.map(threads, copies, c -> {
-                FileData data = new FileData(fs.device().memory(), c.meta());
-                try (FileChannel in = FileChannel.open(c.source(), StandardOpenOption.READ)) {
-                    if (in.size() != data.size()) {
-                        return c.source() + ": changed size during the copy";
-                    }
-                    data.copyFrom(in);
-                    data.mapper().map(0, data.size(), (off, len, d) -> fs.device().flush(off, len));
-                    if (compare) {
-                        long bad = data.compareWith(in);
-                        if (bad >= 0) {
-                            return c.meta().path() + ": differs from " + c.source() + " at offset " + bad;
-                        }
-                    }
-                } catch (IOException | UncheckedIOException e) {
-                    return c.source() + ": " + e.getMessage();
-                }
-                progress.add(data.size());
-                if (verbose) {
+            List<String> failures = Workers.map(threads, pieces, p -> {
+                String failure = copyPiece(fs, p);
+                progress.add(p.length());
+                if (failure == null && verbose && p.offset() + p.length() == p.copy().meta().size()) {
                     synchronized (this) {
-                        out().println(c.source() + " -> " + c.meta().path());
+                        out().println(p.copy().source() + " -> " + p.copy().meta().path());
                     }
                 }
-                return null;
+                return failure;
             });
-            failures.stream().filter(f -> f != null).forEach(this::error);
+            failures.stream().filter(f -> f != null).distinct().forEach(this::error);
+        }
+    }
+
+    private String copyPiece(Famfs fs, Piece p) {
+        Copy c = p.copy();
+        FileData data = new FileData(fs.device().memory(), c.meta());
+        try (FileChannel in = FileChannel.open(c.source(), StandardOpenOption.READ)) {
+            if (in.size() != data.size()) {
+                return c.source() + ": changed size during the copy";
+            }
+            data.mapper().map(p.offset(), p.length(), (off, len, d) -> fs.device().prefault(off, len, true));
+            data.copyFrom(in, p.offset(), p.length());
+            data.mapper().map(p.offset(), p.length(), (off, len, d) -> fs.device().flush(off, len));
+            if (compare) {
+                long bad = data.compareWith(in, p.offset(), p.length());
+                if (bad >= 0) {
+                    return c.meta().path() + ": differs from " + c.source() + " at offset " + bad;
+                }
+            }
+            return null;
+        } catch (IOException | UncheckedIOException e) {
+            return c.source() + ": " + e.getMessage();
         }
     }
 

@@ -54,6 +54,9 @@ class CreatCommand extends Subcommand {
     @Option(names = {"-v", "--verbose"}, description = "Print each file created")
     boolean verbose;
 
+    @Option(names = "--stats", description = "Print counts and rates on stderr when done")
+    boolean stats;
+
     @ArgGroup(exclusive = false)
     AllocOptions alloc = new AllocOptions();
 
@@ -73,6 +76,7 @@ class CreatCommand extends Subcommand {
         int g = gid != null ? gid : me.gid();
         AllocConfig config = alloc.config();
         List<LogRecord.File> created = new ArrayList<>(specs.size());
+        Stats timer = new Stats();
         try (Famfs fs = target.open(true)) {
             try (MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid());
                  Progress progress = new Progress(err(), "creat", specs.size(), false)) {
@@ -85,6 +89,9 @@ class CreatCommand extends Subcommand {
                 }
             }
             writeData(fs, specs, created);
+        }
+        if (stats) {
+            timer.print(err(), "creat", specs.size(), specs.stream().filter(s -> s.seed() != 0).mapToLong(Spec::size).sum());
         }
         return 0;
     }
@@ -104,6 +111,7 @@ class CreatCommand extends Subcommand {
         try (Progress progress = new Progress(err(), "randomize", bytes, true)) {
             Workers.map(threads, toFill, i -> {
                 FileData data = new FileData(fs.device().memory(), created.get(i));
+                data.mapper().map(0, data.size(), (o, l, d) -> fs.device().prefault(o, l, true));
                 data.randomize(specs.get(i).seed());
                 data.mapper().map(0, data.size(), (off, len, d) -> fs.device().flush(off, len));
                 progress.add(data.size());

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 CloneCommand.class,
                 ChkreadCommand.class,
                 FlushCommand.class,
+                BenchCommand.class,
         })
 public class FamfsCommand {
 }

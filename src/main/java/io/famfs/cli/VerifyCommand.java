@@ -34,12 +34,16 @@ class VerifyCommand extends Subcommand {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success")
     boolean quiet;
 
+    @Option(names = "--stats", description = "Print counts and rates on stderr when done")
+    boolean stats;
+
     record Job(String path, long seed) {
     }
 
     @Override
     public Integer call() {
         List<Job> jobs = jobs();
+        Stats timer = new Stats();
         try (FsView view = FsView.open(target, false)) {
             List<Namespace.File> files = jobs.stream().map(j -> view.file(j.path())).toList();
             long total = files.stream().mapToLong(Namespace.File::size).sum();
@@ -51,10 +55,14 @@ class VerifyCommand extends Subcommand {
             try (Progress progress = new Progress(err(), "verify", total, true)) {
                 bad = Workers.map(threads, idx, i -> {
                     FileData data = view.data(files.get(i));
+                    data.mapper().map(0, data.size(), (o, l, d) -> view.famfs().device().prefault(o, l, false));
                     long b = data.verify(jobs.get(i).seed());
                     progress.add(data.size());
                     return b;
                 });
+            }
+            if (stats) {
+                timer.print(err(), "verify", jobs.size(), total);
             }
             int failures = 0;
             for (int i = 0; i < jobs.size(); i++) {

@@ -25,6 +25,8 @@ public final class Libc {
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
     public static final int MS_SYNC = 4;
+    public static final int MADV_POPULATE_READ = 22;
+    public static final int MADV_POPULATE_WRITE = 23;
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
     public static final int LOCK_UN = 8;
@@ -51,6 +53,8 @@ public final class Libc {
     private static final MethodHandle MUNMAP = bind("munmap",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle MSYNC = bind("msync",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle MADVISE = bind("madvise",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle FLOCK = bind("flock",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
@@ -166,6 +170,15 @@ public final class Libc {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
+        }
+    }
+
+    /** madvise(2); returns false when the kernel refused the advice (it is only advice). */
+    public static boolean madvise(long address, long length, int advice) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) MADVISE.invokeExact(arena.allocate(CALL_STATE), MemorySegment.ofAddress(address), length, advice) == 0;
+        } catch (Throwable t) {
+            return false;
         }
     }
 

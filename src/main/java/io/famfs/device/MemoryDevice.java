@@ -113,6 +113,21 @@ public final class MemoryDevice implements AutoCloseable {
         Libc.msync(address + start, end - start);
     }
 
+    /**
+     * Asks the kernel to map [offset, offset+length) into our page tables in one call
+     * (MADV_POPULATE_READ/WRITE) before a bulk copy: far cheaper than taking one page
+     * fault per 4 KiB page when a file-backed device has small pages. Only advice:
+     * kernels before 5.14 decline and the copy faults pages in as usual.
+     */
+    public void prefault(long offset, long length, boolean forWrite) {
+        if (length <= 0 || (forWrite && !writable)) {
+            return;
+        }
+        long start = offset & ~(PAGE - 1);
+        long end = Math.min(size, offset + length);
+        Libc.madvise(address + start, end - start, forWrite ? Libc.MADV_POPULATE_WRITE : Libc.MADV_POPULATE_READ);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

@@ -66,7 +66,12 @@ public final class FileData {
 
     /** Copies the whole of {@code source} (positional reads) into the file. */
     public void copyFrom(FileChannel source) {
-        mapper.map(0, size(), (devOff, len, delta) -> readFully(source, device.asSlice(devOff, len), delta));
+        copyFrom(source, 0, size());
+    }
+
+    /** Copies bytes [offset, offset + length) of {@code source} to the same range of the file. */
+    public void copyFrom(FileChannel source, long offset, long length) {
+        mapper.map(offset, length, (devOff, len, delta) -> readFully(source, device.asSlice(devOff, len), offset + delta));
     }
 
     private static void readFully(FileChannel source, MemorySegment dst, long position) {
@@ -85,9 +90,16 @@ public final class FileData {
 
     /** Offset of the first byte that differs from {@code source}, or -1. */
     public long compareWith(FileChannel source) {
+        return compareWith(source, 0, size());
+    }
+
+    /** Offset of the first byte in [offset, offset + length) that differs from {@code source}, or -1. */
+    public long compareWith(FileChannel source, long offset, long length) {
         long[] firstBad = {-1};
         MemorySegment scratch = MemorySegment.ofArray(new byte[1 << 20]);
-        mapper.map(0, size(), (devOff, len, delta) -> {
+        mapper.map(offset, length, (devOff, rangeLen, rangeDelta) -> {
+            long len = rangeLen;
+            long delta = offset + rangeDelta;
             for (long done = 0; done < len && firstBad[0] < 0; ) {
                 long n = Math.min(scratch.byteSize(), len - done);
                 MemorySegment part = scratch.asSlice(0, n);
