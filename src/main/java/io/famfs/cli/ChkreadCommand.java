@@ -39,7 +39,7 @@ class ChkreadCommand extends Subcommand {
 
     @Override
     public Integer call() throws IOException {
-        try (FsView view = FsView.open(target, false)) {
+        try (FsView view = FsView.open(target, false, file == null ? java.util.List.of() : java.util.List.of(file))) {
             if (view.famfs().device().kind() == DeviceKind.DEVDAX) {
                 throw new FamfsException("chkread on a devdax device needs a mount (devdax has no read())");
             }

@@ -27,15 +27,18 @@ class CloneCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        String src0 = target.relative(source);
+        String dst0 = target.relative(dest);
         try (Famfs fs = target.open(true); MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid())) {
-            Namespace.Node src = session.namespace().lookup(DeviceOption.relative(source));
+            Namespace.Node src = session.namespace().lookup(src0);
             if (!(src instanceof Namespace.File f)) {
                 throw new FamfsException(source + ": no such famfs file", FsView.ENOENT);
             }
-            session.cloneFile(DeviceOption.relative(dest), f.meta());
+            session.cloneFile(dst0, f.meta());
             err().println("famfs clone: " + dest + " now shares the memory of " + source
                     + " (a cross-link: fsck will report it)");
         }
+        target.refreshMount();
         return 0;
     }
 }

@@ -81,7 +81,7 @@ class CpCommand extends Subcommand {
     @Override
     public Integer call() throws IOException {
         List<Path> sources = expand(args.subList(0, args.size() - 1));
-        String dest = DeviceOption.relative(args.getLast());
+        String dest = target.relative(args.getLast());
         AllocConfig config = alloc.config();
         List<Copy> copies = new ArrayList<>();
         Stats timer = new Stats();
@@ -102,6 +102,7 @@ class CpCommand extends Subcommand {
             }
             copyData(fs, copies);
         }
+        target.refreshMount();
         if (stats) {
             copyTimer.print(err(), "cp data", copies.size(), copies.stream().mapToLong(c -> c.meta().size()).sum());
             timer.print(err(), "cp total", copies.size(), copies.stream().mapToLong(c -> c.meta().size()).sum());

@@ -90,6 +90,7 @@ class CreatCommand extends Subcommand {
             }
             writeData(fs, specs, created);
         }
+        target.refreshMount();
         if (stats) {
             timer.print(err(), "creat", specs.size(), specs.stream().filter(s -> s.seed() != 0).mapToLong(Spec::size).sum());
         }
@@ -134,7 +135,7 @@ class CreatCommand extends Subcommand {
                 try {
                     long s = Sizes.parse(parts[1]);
                     long sd = parts.length == 3 ? Long.parseLong(parts[2].trim()) : 0;
-                    specs.add(new Spec(DeviceOption.relative(parts[0]), s, sd));
+                    specs.add(new Spec(target.relative(parts[0]), s, sd));
                 } catch (IllegalArgumentException | ArithmeticException e) {
                     throw new FamfsException("--multi '" + m + "': " + e.getMessage());
                 }
@@ -147,6 +148,6 @@ class CreatCommand extends Subcommand {
         if (size == null || size <= 0) {
             throw new FamfsException(file + ": a positive size is required (-s SIZE)");
         }
-        return List.of(new Spec(DeviceOption.relative(file), size, randomize || seed != 0 ? seed : 0));
+        return List.of(new Spec(target.relative(file), size, randomize || seed != 0 ? seed : 0));
     }
 }

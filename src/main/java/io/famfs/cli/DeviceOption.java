@@ -1,36 +1,89 @@
 package io.famfs.cli;
 
 import io.famfs.FamfsException;
+import io.famfs.fuse.MountTable;
 import io.famfs.log.Famfs;
 import io.famfs.namespace.PathRules;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code --device DEV}: address a famfs device directly (no mount needed); paths are then
- * relative to the file system root. A leading '/' is accepted and means the root.
+ * Where a command's paths live. Either {@code --device DEV} (paths relative to the file
+ * system root, a leading '/' meaning the root), or, as upstream, paths inside a famfs
+ * mount ({@code famfs creat -s 1g /mnt/famfs/x}): the device is then the mount's
+ * source. After a change through a mount, {@link #refreshMount} makes the mount replay
+ * at once, so the new file is visible there when the command returns.
  */
 public class DeviceOption {
     @Option(names = "--device", paramLabel = "DEV",
             description = "famfs memory device or image to operate on (paths are relative to its root)")
     Path device;
 
-    /** Opens the device; a missing option is a one-line error naming the command. */
-    public Famfs open(boolean writable) {
-        if (device == null) {
-            throw new FamfsException("no --device given: name the famfs device or image to use");
-        }
-        return Famfs.open(device, writable);
-    }
+    /** Set when the paths were found inside a mount. */
+    private Path mountPoint;
 
     /** The root-relative form of a user path ("" is the root). */
-    public static String relative(String userPath) {
+    public String relative(String userPath) {
+        if (device != null && mountPoint == null) {
+            return rootRelative(userPath);
+        }
+        Path abs = Path.of(userPath).toAbsolutePath().normalize();
+        MountTable.Mount mount = MountTable.containing(abs).orElseThrow(() -> new FamfsException(
+                userPath + ": not in a famfs mount (or name the device with --device DEV)"));
+        if (mountPoint != null && !mountPoint.equals(mount.mountPoint())) {
+            throw new FamfsException(userPath + ": not in the same famfs mount as " + mountPoint);
+        }
+        mountPoint = mount.mountPoint();
+        device = mount.device();
+        return PathRules.tidy(mount.mountPoint().relativize(abs).toString());
+    }
+
+    static String rootRelative(String userPath) {
         String p = userPath;
         while (p.startsWith("/")) {
             p = p.substring(1);
         }
         p = PathRules.tidy(p);
         return p.equals(".") ? "" : p;
+    }
+
+    /** Opens the device (given, or found from a mount path by {@link #relative}). */
+    public Famfs open(boolean writable) {
+        if (device == null) {
+            throw new FamfsException("no --device given: name the famfs device, or use paths inside a famfs mount");
+        }
+        return Famfs.open(device, writable);
+    }
+
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    /** Makes the mount (if the paths were in one) apply new log entries now. */
+    public String refreshMount() {
+        if (mountPoint == null) {
+            return null;
+        }
+        return readLogplay(mountPoint);
+    }
+
+    /** Reading {@code .meta/.logplay} replays the mount's log and returns what it did. */
+    static String readLogplay(Path mountPoint) {
+        // read until EOF: the file's size is 0 (its content is made by the read), so
+        // size-driven shortcuts such as InputStream.readAllBytes on a channel return nothing
+        try (InputStream in = Files.newInputStream(mountPoint.resolve(".meta/.logplay"))) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+            }
+            return out.toString();
+        } catch (IOException e) {
+            throw new FamfsException(mountPoint + ": cannot ask the mount to replay: " + e.getMessage());
+        }
     }
 }

@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
                 ChkreadCommand.class,
                 FlushCommand.class,
                 BenchCommand.class,
+                MountCommand.class,
+                UmountCommand.class,
+                CheckCommand.class,
         })
 public class FamfsCommand {
 }

@@ -26,7 +26,7 @@ class FlushCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        try (FsView view = FsView.open(target, true)) {
+        try (FsView view = FsView.open(target, true, files)) {
             for (String name : files) {
                 Namespace.File f = view.file(name);
                 FileData data = view.data(f);

@@ -14,11 +14,13 @@ final class FsView implements AutoCloseable {
     static final int EISDIR = 21;
     static final int EINVAL = 22;
 
+    private final DeviceOption target;
     private final Famfs fs;
     private final Namespace namespace;
     private final ReplayReport replay;
 
-    private FsView(Famfs fs) {
+    private FsView(DeviceOption target, Famfs fs) {
+        this.target = target;
         this.fs = fs;
         fs.requireValidLog();
         Replayer replayer = new Replayer(fs);
@@ -26,10 +28,12 @@ final class FsView implements AutoCloseable {
         this.namespace = replayer.namespace();
     }
 
-    static FsView open(DeviceOption target, boolean writable) {
+    /** Opens the device behind {@code paths} (resolving mount paths first). */
+    static FsView open(DeviceOption target, boolean writable, java.util.List<String> paths) {
+        paths.forEach(target::relative);
         Famfs fs = target.open(writable);
         try {
-            return new FsView(fs);
+            return new FsView(target, fs);
         } catch (RuntimeException e) {
             fs.close();
             throw e;
@@ -50,7 +54,7 @@ final class FsView implements AutoCloseable {
 
     /** The regular file at a user path, or a one-line error with an errno-style status. */
     Namespace.File file(String userPath) {
-        String rel = DeviceOption.relative(userPath);
+        String rel = target.relative(userPath);
         Namespace.Node node = namespace.lookup(rel);
         if (node == null) {
             throw new FamfsException(userPath + ": no such file in " + fs.device().path(), ENOENT);

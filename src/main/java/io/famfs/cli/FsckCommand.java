@@ -46,7 +46,12 @@ class FsckCommand extends Subcommand {
         if (nbuckets < 0 || nbuckets > 1024) {
             throw new FamfsException("--nbuckets must be between 0 and 1024");
         }
-        try (Famfs fs = Famfs.open(device, false)) {
+        java.nio.file.Path dev = device;
+        if (java.nio.file.Files.isDirectory(device)) {
+            dev = io.famfs.fuse.MountTable.containing(device)
+                    .orElseThrow(() -> new FamfsException(device + ": a directory that is not a famfs mount")).device();
+        }
+        try (Famfs fs = Famfs.open(dev, false)) {
             FsckReport r = FsckReport.scan(fs, NodeIdentity.systemUuid(), nbuckets);
             if (json) {
                 Json.print(out(), r);

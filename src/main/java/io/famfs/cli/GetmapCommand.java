@@ -33,7 +33,7 @@ class GetmapCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        try (FsView view = FsView.open(target, false)) {
+        try (FsView view = FsView.open(target, false, java.util.List.of(file))) {
             Namespace.File f = view.file(file);
             if (quiet) {
                 return 0;

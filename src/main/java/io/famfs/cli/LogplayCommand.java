@@ -23,7 +23,7 @@ import java.util.Map;
  * errors (refused entries, and an invalid entry that stops the replay), capped at 255.
  */
 @Command(name = "logplay", mixinStandardHelpOptions = true,
-        description = "Replay the log; with --dryrun on a device, list what replay would create.")
+        description = "Replay a mount's log now (MOUNTPOINT), or list what replay would create (--dryrun).")
 class LogplayCommand extends Subcommand {
     @Mixin
     DeviceOption target;
@@ -40,6 +40,10 @@ class LogplayCommand extends Subcommand {
     @Option(names = "--json", description = "Print the listing as JSON")
     boolean json;
 
+    @picocli.CommandLine.Parameters(paramLabel = "MOUNTPOINT", arity = "0..1",
+            description = "A famfs mount: replay its log now and report what was added")
+    java.nio.file.Path mountPoint;
+
     /** One line of the listing. */
     record Item(long index, String action, String type, String path, Long size, String mode, int uid, int gid,
                 String message) {
@@ -47,7 +51,15 @@ class LogplayCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        if (!dryrun) {
+        if (mountPoint != null) {
+            target.relative(mountPoint.toString());
+            if (!dryrun) {
+                String report = DeviceOption.readLogplay(target.mountPoint());
+                out().print(report);
+                out().flush();
+                return report.contains("\nerror: ") || report.startsWith("error: ") ? 1 : 0;
+            }
+        } else if (!dryrun) {
             throw new FamfsException("without a mount there is nothing to replay into: use --dryrun with --device");
         }
         try (Famfs fs = target.open(false)) {

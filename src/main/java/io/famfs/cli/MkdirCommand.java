@@ -43,9 +43,11 @@ class MkdirCommand extends Subcommand {
         ProcessIdentity me = ProcessIdentity.current();
         int u = uid != null ? uid : me.uid();
         int g = gid != null ? gid : me.gid();
+        List<String> rels = dirs.stream().map(target::relative).toList();
         try (Famfs fs = target.open(true); MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid())) {
-            for (String d : dirs) {
-                String rel = DeviceOption.relative(d);
+            for (int k = 0; k < dirs.size(); k++) {
+                String d = dirs.get(k);
+                String rel = rels.get(k);
                 if (rel.isEmpty()) {
                     if (parents) {
                         continue;
@@ -71,6 +73,7 @@ class MkdirCommand extends Subcommand {
                 }
             }
         }
+        target.refreshMount();
         return 0;
     }
 

@@ -44,7 +44,7 @@ class VerifyCommand extends Subcommand {
     public Integer call() {
         List<Job> jobs = jobs();
         Stats timer = new Stats();
-        try (FsView view = FsView.open(target, false)) {
+        try (FsView view = FsView.open(target, false, jobs.stream().map(Job::path).toList())) {
             List<Namespace.File> files = jobs.stream().map(j -> view.file(j.path())).toList();
             long total = files.stream().mapToLong(Namespace.File::size).sum();
             List<Integer> idx = new ArrayList<>();

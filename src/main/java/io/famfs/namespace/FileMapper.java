@@ -3,6 +3,7 @@ package io.famfs.namespace;
 import io.famfs.format.Extent;
 import io.famfs.format.Fmap;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -95,6 +96,39 @@ public final class FileMapper {
             }
             run = Math.min(run, end - pos);
             visitor.visit(devOff, run, pos - offset);
+            pos += run;
+        }
+        return Math.max(0, end - offset);
+    }
+
+    /**
+     * Copies file bytes [offset, offset + buffer.byteSize()) between the device and
+     * {@code buffer} ({@code toDevice} picks the direction), clipped at the file size.
+     * The request path of the FUSE server: one copy, no allocation. Returns bytes moved.
+     */
+    public long transfer(MemorySegment device, long offset, MemorySegment buffer, boolean toDevice) {
+        long end = Math.min(fileSize, offset + buffer.byteSize());
+        long pos = offset;
+        while (pos < end) {
+            long devOff;
+            long run;
+            if (nstrips > 0) {
+                long c = pos / chunk;
+                long within = pos % chunk;
+                devOff = deviceOffset[(int) (c % nstrips)] + (c / nstrips) * chunk + within;
+                run = chunk - within;
+            } else {
+                int i = extentAt(pos);
+                long within = pos - fileStart[i];
+                devOff = deviceOffset[i] + within;
+                run = length[i] - within;
+            }
+            run = Math.min(run, end - pos);
+            if (toDevice) {
+                MemorySegment.copy(buffer, pos - offset, device, devOff, run);
+            } else {
+                MemorySegment.copy(device, devOff, buffer, pos - offset, run);
+            }
             pos += run;
         }
         return Math.max(0, end - offset);

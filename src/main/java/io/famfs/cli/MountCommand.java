@@ -1,0 +1,169 @@
+package io.famfs.cli;
+
+import io.famfs.FamfsException;
+import io.famfs.fuse.CacheMode;
+import io.famfs.fuse.FuseServer;
+import io.famfs.fuse.MountOptions;
+import io.famfs.fuse.MountTable;
+import io.famfs.log.NodeIdentity;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code famfs mount DEVICE MOUNTPOINT}: validates the device, replays its log and serves
+ * it through FUSE, following the log. As upstream, the command returns once the mount is
+ * up and a background server keeps it (its log: {@code --log-file}); {@code --foreground}
+ * serves from this process until unmounted or sent SIGTERM.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = "Mount a famfs device through FUSE; the mount follows the log by itself.")
+class MountCommand extends Subcommand {
+    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", description = "Kernel metadata cache timeout (default 1)")
+    double timeout = 1.0;
+
+    @Option(names = {"-d", "--debug"}, description = "libfuse debug output (implies --foreground)")
+    boolean debug;
+
+    @Option(names = {"-v", "--verbose"}, description = "Say what the mount does")
+    boolean verbose;
+
+    @Option(names = {"-u", "--nouseraccess"}, description = "Only the mounting user may use the mount (no allow_other)")
+    boolean noUserAccess;
+
+    @Option(names = {"-p", "--nodefaultperm"}, description = "Do not let the kernel enforce modes (no default_permissions)")
+    boolean noDefaultPerm;
+
+    @Option(names = {"-w", "--writable"}, description = "On a client, keep files' logged write permission")
+    boolean clientWritable;
+
+    @Option(names = "--cache", paramLabel = "auto|keep|direct",
+            description = "Page cache: auto (dropped at open, default), keep (kept: fastest warm reads), direct (none)")
+    CacheMode cache = CacheMode.AUTO;
+
+    @Option(names = "--poll-ms", paramLabel = "MS", description = "How often the log is checked for new entries (default 20)")
+    long pollMillis = 20;
+
+    @Option(names = {"-s", "--single-thread"}, description = "Serve FUSE requests on one thread")
+    boolean singleThreaded;
+
+    @Option(names = "--foreground", description = "Serve from this process until unmounted")
+    boolean foreground;
+
+    @Option(names = "--log-file", paramLabel = "FILE", description = "Log of the background server (default /tmp/famfs-mount-<name>.log)")
+    Path logFile;
+
+    @Parameters(index = "0", paramLabel = "MEMDEVICE")
+    Path device;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT")
+    Path mountPoint;
+
+    @Override
+    public Integer call() throws Exception {
+        if (pollMillis < 1 || pollMillis > 60_000) {
+            throw new FamfsException("--poll-ms must be between 1 and 60000");
+        }
+        if (timeout < 0) {
+            throw new FamfsException("--timeout must not be negative");
+        }
+        if (foreground || debug) {
+            return serve();
+        }
+        return daemonize();
+    }
+
+    private MountOptions options() {
+        return new MountOptions(timeout, pollMillis, !noUserAccess, !noDefaultPerm, clientWritable, cache,
+                singleThreaded, debug);
+    }
+
+    private int serve() throws InterruptedException {
+        FuseServer server = FuseServer.start(device, mountPoint, options(), NodeIdentity.systemUuid());
+        Thread hook = new Thread(server::close, "famfs-unmount");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out().printf("famfs: %s mounted at %s as %s (log index %d)%n", device, server.mountPoint(),
+                server.mounted().role().name().toLowerCase(), server.mounted().appliedIndex());
+        out().flush();
+        server.awaitUnmount();
+        server.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // already exiting
+        }
+        return 0;
+    }
+
+    /** Starts this same program with --foreground in a new session and waits for the mount. */
+    private int daemonize() throws IOException, InterruptedException {
+        Path mp = mountPoint.toAbsolutePath().normalize();
+        if (!Files.isDirectory(mp)) {
+            throw new FamfsException(mountPoint + ": mount point is not a directory");
+        }
+        if (MountTable.isMounted(mp)) {
+            throw new FamfsException(mountPoint + ": a famfs is already mounted there");
+        }
+        ProcessHandle.Info self = ProcessHandle.current().info();
+        Optional<String> java = self.command();
+        Optional<String[]> jvmArgs = self.arguments();
+        if (java.isEmpty() || jvmArgs.isEmpty()) {
+            throw new FamfsException("cannot find how this program was started; use --foreground");
+        }
+        List<String> cmd = new ArrayList<>(List.of("setsid", java.get()));
+        // the JVM arguments up to and including "-jar X" (or the main class), then our own
+        String[] a = jvmArgs.get();
+        int mountAt = a.length - 1;
+        while (mountAt >= 0 && !a[mountAt].equals("mount")) {
+            mountAt--;
+        }
+        if (mountAt < 0) {
+            throw new FamfsException("cannot re-launch the mount server; use --foreground");
+        }
+        cmd.addAll(List.of(a).subList(0, mountAt + 1));
+        cmd.add("--foreground");
+        cmd.addAll(List.of(a).subList(mountAt + 1, a.length));
+        Path log = logFile != null ? logFile
+                : Path.of("/tmp", "famfs-mount-" + mp.toString().replace('/', '_') + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process server = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) {
+                throw new FamfsException(lastLine(log, "the mount server exited with status " + server.exitValue()));
+            }
+            if (MountTable.isMounted(mp)) {
+                if (verbose) {
+                    out().printf("famfs: mounted %s at %s (server pid %d, log %s)%n", device, mp, server.pid(), log);
+                }
+                return 0;
+            }
+            Thread.sleep(20);
+        }
+        server.destroy();
+        throw new FamfsException("timed out waiting for the mount; see " + log);
+    }
+
+    private static String lastLine(Path log, String fallback) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+            if (lines.isEmpty()) {
+                return fallback;
+            }
+            String last = lines.getLast();
+            return last.startsWith("famfs mount: ") ? last.substring("famfs mount: ".length()) : last;
+        } catch (IOException e) {
+            return fallback;
+        }
+    }
+}

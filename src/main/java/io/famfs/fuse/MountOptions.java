@@ -1,0 +1,20 @@
+package io.famfs.fuse;
+
+/**
+ * Options of one mount.
+ *
+ * @param timeoutSeconds kernel entry and attribute cache timeout (upstream {@code -t})
+ * @param pollMillis     how often the log is checked for new entries
+ * @param allowOther     let users other than the mounter in (mode bits still apply)
+ * @param defaultPermissions let the kernel enforce mode, uid and gid
+ * @param clientWritable on a client, keep logged write bits (default: read-only files)
+ * @param cache          page-cache policy
+ * @param singleThreaded serve requests on one thread
+ * @param debug          libfuse debug output
+ */
+public record MountOptions(double timeoutSeconds, long pollMillis, boolean allowOther, boolean defaultPermissions,
+                           boolean clientWritable, CacheMode cache, boolean singleThreaded, boolean debug) {
+    public static MountOptions defaults() {
+        return new MountOptions(0.1, 20, true, true, false, CacheMode.AUTO, false, false);
+    }
+}

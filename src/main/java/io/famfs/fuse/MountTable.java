@@ -1,0 +1,79 @@
+package io.famfs.fuse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * famfs mounts as the kernel lists them in {@code /proc/self/mountinfo}. A mount made by
+ * {@code famfs mount} has file-system type {@code fuse.famfs} and its device path as the
+ * mount source, which is how the CLI finds the device behind a path in a mount.
+ */
+public final class MountTable {
+    public static final String FSTYPE = "fuse.famfs";
+
+    /** One famfs mount: where it is and which device it serves. */
+    public record Mount(Path mountPoint, Path device) {
+    }
+
+    private MountTable() {
+    }
+
+    public static List<Mount> famfsMounts() {
+        List<Mount> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+                String[] f = line.split(" ");
+                int dash = List.of(f).indexOf("-");
+                if (dash < 0 || dash + 2 >= f.length || !f[dash + 1].equals(FSTYPE)) {
+                    continue;
+                }
+                out.add(new Mount(Path.of(unescape(f[4])), Path.of(unescape(f[dash + 2]))));
+            }
+        } catch (IOException e) {
+            // no /proc: no mounts to find
+        }
+        return out;
+    }
+
+    /** The famfs mount holding {@code path} (deepest mount first), if any. */
+    public static Optional<Mount> containing(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        Mount best = null;
+        for (Mount m : famfsMounts()) {
+            if (abs.startsWith(m.mountPoint())
+                    && (best == null || m.mountPoint().getNameCount() > best.mountPoint().getNameCount())) {
+                best = m;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    public static boolean isMounted(Path mountPoint) {
+        Path abs = mountPoint.toAbsolutePath().normalize();
+        return famfsMounts().stream().anyMatch(m -> m.mountPoint().equals(abs));
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as octal. */
+    static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                try {
+                    b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                    i += 3;
+                    continue;
+                } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                    // not an escape
+                }
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+}
