@@ -130,4 +130,55 @@ class LauncherIT {
         assertTrue(r.err().contains("permission denied"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
+
+    @Test
+    void mountRunsInTheBackgroundAndEndsOnUmountOrSigterm() throws Exception {
+        assertEquals(0, famfs("mkfs", dev.toString()).exit());
+        Path mp = Files.createTempDirectory("famfs-mnt");
+        try {
+            Result mount = famfs("mount", dev.toString(), mp.toString());
+            assertEquals(0, mount.exit(), mount.err());
+            assertTrue(io.famfs.fuse.MountTable.isMounted(mp));
+            Result again = famfs("mount", dev.toString(), mp.toString());
+            assertTrue(again.exit() != 0 && again.err().contains("already mounted"), again.err());
+            Result creat = famfs("creat", "-s", "2m", "-r", "-S", "4", mp.resolve("f").toString());
+            assertEquals(0, creat.exit(), creat.err());
+            assertTrue(Files.exists(mp.resolve("f")));
+            ProcessHandle server = serverOf(mp);
+            Result umount = famfs("umount", mp.toString());
+            assertEquals(0, umount.exit(), umount.err());
+            assertTrue(server.onExit().get(30, TimeUnit.SECONDS) != null);
+            assertFalse(io.famfs.fuse.MountTable.isMounted(mp));
+
+            // SIGTERM unmounts
+            assertEquals(0, famfs("mount", dev.toString(), mp.toString()).exit());
+            ProcessHandle second = serverOf(mp);
+            assertTrue(second.destroy()); // SIGTERM
+            second.onExit().get(30, TimeUnit.SECONDS);
+            assertFalse(io.famfs.fuse.MountTable.isMounted(mp));
+            assertTrue(Files.list(mp).findAny().isEmpty(), "the mount point is an empty directory again");
+
+            // a bad device is refused with one line, and nothing is mounted
+            Path blank = Devices.create("blank", 4 * Devices.GIB);
+            Result bad = famfs("mount", blank.toString(), mp.toString());
+            Devices.delete(blank);
+            assertTrue(bad.exit() != 0);
+            assertTrue(bad.err().contains("no famfs superblock"), bad.err());
+            assertEquals(1, bad.err().strip().lines().count(), bad.err());
+            assertFalse(io.famfs.fuse.MountTable.isMounted(mp));
+        } finally {
+            if (io.famfs.fuse.MountTable.isMounted(mp)) {
+                io.famfs.fuse.Unmount.run(mp);
+            }
+            Files.deleteIfExists(mp);
+        }
+    }
+
+    /** The background server process serving {@code mp}. */
+    private static ProcessHandle serverOf(Path mp) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("--foreground")
+                        && List.of(a).contains(mp.toString())).orElse(false))
+                .findFirst().orElseThrow(() -> new AssertionError("no server process for " + mp));
+    }
 }
