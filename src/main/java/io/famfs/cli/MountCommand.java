@@ -55,6 +55,9 @@ class MountCommand extends Subcommand {
     @Option(names = {"-s", "--single-thread"}, description = "Serve FUSE requests on one thread")
     boolean singleThreaded;
 
+    @Option(names = {"-o", "--options"}, paramLabel = "OPT[,OPT...]", description = "Extra libfuse mount options")
+    String extra = "";
+
     @Option(names = "--foreground", description = "Serve from this process until unmounted")
     boolean foreground;
 
@@ -75,6 +78,9 @@ class MountCommand extends Subcommand {
         if (timeout < 0) {
             throw new FamfsException("--timeout must not be negative");
         }
+        if (extra.contains("fsname") || extra.contains("subtype")) {
+            throw new FamfsException("-o may not set fsname or subtype: the CLI finds mounts by them");
+        }
         if (foreground || debug) {
             return serve();
         }
@@ -83,7 +89,7 @@ class MountCommand extends Subcommand {
 
     private MountOptions options() {
         return new MountOptions(timeout, pollMillis, !noUserAccess, !noDefaultPerm, clientWritable, cache,
-                singleThreaded, debug);
+                singleThreaded, debug, extra);
     }
 
     private int serve() throws InterruptedException {

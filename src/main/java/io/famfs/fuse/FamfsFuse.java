@@ -44,10 +44,17 @@ public class FamfsFuse extends FuseStubFS {
     private final Map<Long, OpenFile> open = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final AtomicLong errors = new AtomicLong();
+    private final Prefaulter prefaulter;
 
     public FamfsFuse(MountedFs fs) {
         this.fs = fs;
         this.device = fs.famfs().device().memory();
+        this.prefaulter = new Prefaulter(fs.famfs().device());
+    }
+
+    /** Stops background work; the mount is gone. */
+    void shutdown() {
+        prefaulter.close();
     }
 
     public long errorCount() {
@@ -219,9 +226,9 @@ public class FamfsFuse extends FuseStubFS {
                 if (file == null) {
                     return meta == MetaFile.DIR ? -Errno.EISDIR : -Errno.EACCES;
                 }
-                if (meta == MetaFile.LOGPLAY) {
-                    FileInfo.directIo(fi); // content is made per open; size 0 must not hide it
-                }
+                // no page cache for meta files: the log must show other hosts' appends, and
+                // .logplay's content is made per open (its size 0 must not hide it)
+                FileInfo.directIo(fi);
             } else {
                 Namespace.Node node = node(path);
                 if (node == null) {
@@ -234,6 +241,7 @@ public class FamfsFuse extends FuseStubFS {
                     return -Errno.EROFS;
                 }
                 file = new OpenFile(new FileMapper(f.meta().fmap(), f.size()), null, write);
+                prefaulter.opened(f);
                 switch (fs.options().cache()) {
                     case KEEP -> FileInfo.keepCache(fi);
                     case DIRECT -> FileInfo.directIo(fi);

@@ -11,10 +11,17 @@ package io.famfs.fuse;
  * @param cache          page-cache policy
  * @param singleThreaded serve requests on one thread
  * @param debug          libfuse debug output
+ * @param extraFuseOptions more libfuse -o options, comma-separated (may be empty)
  */
 public record MountOptions(double timeoutSeconds, long pollMillis, boolean allowOther, boolean defaultPermissions,
-                           boolean clientWritable, CacheMode cache, boolean singleThreaded, boolean debug) {
+                           boolean clientWritable, CacheMode cache, boolean singleThreaded, boolean debug,
+                           String extraFuseOptions) {
+    public MountOptions(double timeoutSeconds, long pollMillis, boolean allowOther, boolean defaultPermissions,
+                        boolean clientWritable, CacheMode cache, boolean singleThreaded, boolean debug) {
+        this(timeoutSeconds, pollMillis, allowOther, defaultPermissions, clientWritable, cache, singleThreaded, debug, "");
+    }
+
     public static MountOptions defaults() {
-        return new MountOptions(0.1, 20, true, true, false, CacheMode.AUTO, false, false);
+        return new MountOptions(1.0, 20, true, true, false, CacheMode.AUTO, false, false);
     }
 }
