@@ -189,7 +189,7 @@ class BadInputTest {
             Run.famfs("mkfs", "/nonexistent/dax9.9").oneLineError("no such device");
             Run.famfs("fsck", "/nonexistent/dax9.9").oneLineError("no such device");
             Run.famfs("mkfs", "/dev/null").oneLineError("not a devdax device");
-            Run.famfs("creat", "-s", "1m", "x").oneLineError("no --device");
+            Run.famfs("creat", "-s", "1m", "x").oneLineError("not in a famfs mount");
             Run.famfs("creat", "--device", dev.toString(), "-s", "zz", "x").oneLineError("not a size");
             Run.famfs("frobnicate").oneLineError("Unmatched argument");
         } finally {
