@@ -8,10 +8,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * {@code famfs getmap FILE}: print a file's map. Exit status as upstream: 0 for a mapped
@@ -39,7 +35,7 @@ class GetmapCommand extends Subcommand {
                 return 0;
             }
             if (json) {
-                Json.print(out(), describe(f));
+                Json.print(out(), io.famfs.namespace.FileDescription.of(f));
                 return 0;
             }
             out().printf("File:     %s%n", f.meta().path());
@@ -61,38 +57,5 @@ class GetmapCommand extends Subcommand {
             }
             return 0;
         }
-    }
-
-    /** The map as data: for --json here and for the REST API later. */
-    static Map<String, Object> describe(Namespace.File f) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("path", f.meta().path());
-        m.put("size", f.size());
-        m.put("mode", Modes.octal(f.mode()));
-        m.put("uid", f.uid());
-        m.put("gid", f.gid());
-        m.put("flags", f.meta().flags());
-        m.put("logIndex", f.logIndex());
-        List<Map<String, Object>> extents = new ArrayList<>();
-        for (Extent e : f.meta().fmap().deviceExtents()) {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("devIndex", e.devIndex());
-            x.put("offset", e.offset());
-            x.put("length", e.length());
-            extents.add(x);
-        }
-        switch (f.meta().fmap()) {
-            case Fmap.Simple s -> {
-                m.put("type", "simple");
-                m.put("extents", extents);
-            }
-            case Fmap.Interleaved il -> {
-                m.put("type", "interleaved");
-                m.put("nstrips", il.nstrips());
-                m.put("chunkSize", il.chunkSize());
-                m.put("strips", extents);
-            }
-        }
-        return m;
     }
 }

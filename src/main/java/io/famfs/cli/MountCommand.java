@@ -55,6 +55,9 @@ class MountCommand extends Subcommand {
     @Option(names = {"-s", "--single-thread"}, description = "Serve FUSE requests on one thread")
     boolean singleThreaded;
 
+    @Option(names = "--ras-inject", description = "Enable the memory-error injection point (tests; also FAMFS_RAS_INJECT=1)")
+    boolean rasInject = "1".equals(System.getenv("FAMFS_RAS_INJECT"));
+
     @Option(names = {"-o", "--options"}, paramLabel = "OPT[,OPT...]", description = "Extra libfuse mount options")
     String extra = "";
 
@@ -87,16 +90,26 @@ class MountCommand extends Subcommand {
         return daemonize();
     }
 
+    static final String READY = "mounted and serving at";
+
     private MountOptions options() {
         return new MountOptions(timeout, pollMillis, !noUserAccess, !noDefaultPerm, clientWritable, cache,
-                singleThreaded, debug, extra);
+                singleThreaded, debug, extra, rasInject);
     }
 
     private int serve() throws InterruptedException {
         FuseServer server = FuseServer.start(device, mountPoint, options(), NodeIdentity.systemUuid());
         Thread hook = new Thread(server::close, "famfs-unmount");
         Runtime.getRuntime().addShutdownHook(hook);
-        out().printf("famfs: %s mounted at %s as %s (log index %d)%n", device, server.mountPoint(),
+        try {
+            io.famfs.api.ApiToken.ensure(); // created on first start, before any request
+        } catch (FamfsException e) {
+            server.close();
+            throw e;
+        }
+        io.famfs.api.ServedMount.set(server);
+        // the line the background launcher waits for: everything is up once it is printed
+        out().printf("famfs: %s " + READY + " %s as %s (log index %d)%n", device, server.mountPoint(),
                 server.mounted().role().name().toLowerCase(), server.mounted().appliedIndex());
         out().flush();
         server.awaitUnmount();
@@ -148,7 +161,7 @@ class MountCommand extends Subcommand {
             if (!server.isAlive()) {
                 throw new FamfsException(lastLine(log, "the mount server exited with status " + server.exitValue()));
             }
-            if (MountTable.isMounted(mp)) {
+            if (MountTable.isMounted(mp) && ready(log)) {
                 if (verbose) {
                     out().printf("famfs: mounted %s at %s (server pid %d, log %s)%n", device, mp, server.pid(), log);
                 }
@@ -158,6 +171,14 @@ class MountCommand extends Subcommand {
         }
         server.destroy();
         throw new FamfsException("timed out waiting for the mount; see " + log);
+    }
+
+    private static boolean ready(Path log) {
+        try {
+            return Files.readString(log).contains(READY);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String lastLine(Path log, String fallback) {

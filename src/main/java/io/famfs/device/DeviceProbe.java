@@ -12,7 +12,7 @@ import java.nio.file.Path;
  */
 public final class DeviceProbe {
     /** Device geometry as probed. */
-    public record Geometry(DeviceKind kind, long size, long alignment) {
+    public record Geometry(DeviceKind kind, long size, long alignment, Path sysfsNode) {
     }
 
     private static final long DEFAULT_DAX_ALIGN = 2L << 20;
@@ -47,7 +47,7 @@ public final class DeviceProbe {
         String majMin = major(rdev) + ":" + minor(rdev);
         if (type == S_IFREG) {
             try {
-                return new Geometry(DeviceKind.FILE, Files.size(device), 4096);
+                return new Geometry(DeviceKind.FILE, Files.size(device), 4096, null);
             } catch (IOException e) {
                 throw new DeviceException(device + ": cannot read size: " + e.getMessage());
             }
@@ -59,11 +59,11 @@ public final class DeviceProbe {
                 throw new DeviceException(device + ": character device " + majMin + " is not a devdax device");
             }
             long align = Files.exists(dir.resolve("align")) ? readLong(dir.resolve("align")) : DEFAULT_DAX_ALIGN;
-            return new Geometry(DeviceKind.DEVDAX, readLong(size), align);
+            return new Geometry(DeviceKind.DEVDAX, readLong(size), align, dir);
         }
         if (type == S_IFBLK) {
-            Path size = sysfs.resolve("dev/block").resolve(majMin).resolve("size");
-            return new Geometry(DeviceKind.BLOCK, readLong(size) * 512, 4096);
+            Path node = sysfs.resolve("dev/block").resolve(majMin);
+            return new Geometry(DeviceKind.BLOCK, readLong(node.resolve("size")) * 512, 4096, node);
         }
         throw new DeviceException(device + ": not a memory device (expected /dev/daxX.Y, a pmem block device or a file)");
     }

@@ -24,6 +24,7 @@ public final class MemoryDevice implements AutoCloseable {
     private final int fd;
     private final long address;
     private final MemorySegment memory;
+    private final Path sysfsNode;
     private volatile boolean closed;
 
     private MemoryDevice(Path path, DeviceProbe.Geometry geometry, boolean writable, int fd, long address) {
@@ -31,6 +32,7 @@ public final class MemoryDevice implements AutoCloseable {
         this.kind = geometry.kind();
         this.size = geometry.size();
         this.alignment = geometry.alignment();
+        this.sysfsNode = geometry.sysfsNode();
         this.writable = writable;
         this.fd = fd;
         this.address = address;
@@ -77,6 +79,11 @@ public final class MemoryDevice implements AutoCloseable {
 
     public long size() {
         return size;
+    }
+
+    /** The device's sysfs node ({@code /sys/dev/char/M:m} or {@code /sys/dev/block/M:m}); none for files. */
+    public java.util.Optional<Path> sysfsNode() {
+        return java.util.Optional.ofNullable(sysfsNode);
     }
 
     public long alignment() {

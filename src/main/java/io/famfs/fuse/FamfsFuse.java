@@ -7,6 +7,8 @@ import io.famfs.log.ReplayReport;
 import io.famfs.log.Role;
 import io.famfs.namespace.FileMapper;
 import io.famfs.namespace.Namespace;
+import io.famfs.ras.Fault;
+import io.famfs.ras.FaultInjector;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
@@ -72,14 +74,46 @@ public class FamfsFuse extends FuseStubFS {
 
     private int fail(String op, String path, Throwable t) {
         errors.incrementAndGet();
+        fs.stats().error();
+        if (t instanceof InternalError) {
+            // a SIGBUS from compiled code can surface after the access: still a memory error
+            fs.health().report(Fault.Kind.MEMORY_FAULT, -1, op + " " + path + ": " + t.getMessage());
+            return -Errno.EIO;
+        }
         LOG.log(Level.WARNING, op + " " + path + ": " + t, t);
         return -Errno.EIO;
+    }
+
+    /**
+     * Moves data for one request, containing memory errors: a fault (real SIGBUS, or the
+     * injection point) quarantines the device and the request answers EIO.
+     */
+    private int transfer(OpenFile file, long offset, MemorySegment buffer, boolean toDevice, String path) {
+        if (fs.health().quarantined()) {
+            return -Errno.EIO;
+        }
+        try {
+            FaultInjector injector = fs.injector();
+            if (!injector.poisoned().isEmpty()) {
+                file.mapper().map(offset, buffer.byteSize(), (dev, len, d) -> injector.touch(dev, len));
+            }
+            return (int) file.mapper().transfer(device, offset, buffer, toDevice);
+        } catch (InternalError | FaultInjector.InjectedFault e) {
+            long[] at = {-1};
+            file.mapper().map(offset, 1, (dev, len, d) -> at[0] = dev);
+            long where = e instanceof FaultInjector.InjectedFault f ? f.offset() : at[0];
+            fs.health().report(e instanceof InternalError ? Fault.Kind.MEMORY_FAULT : Fault.Kind.INJECTED, where,
+                    (toDevice ? "write " : "read ") + path + " at " + offset + ": " + e.getMessage());
+            fs.stats().error();
+            return -Errno.EIO;
+        }
     }
 
     // ---- metadata ---------------------------------------------------------------------
 
     @Override
     public int getattr(String path, FileStat stat) {
+        fs.stats().count(FuseStats.Op.GETATTR);
         try {
             MetaFile meta = MetaFile.at(path);
             if (meta != null) {
@@ -150,6 +184,7 @@ public class FamfsFuse extends FuseStubFS {
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
+        fs.stats().count(FuseStats.Op.READDIR);
         try {
             if (MetaFile.at(path) == MetaFile.DIR) {
                 filter.apply(buf, ".", null, 0);
@@ -187,6 +222,7 @@ public class FamfsFuse extends FuseStubFS {
 
     @Override
     public int statfs(String path, Statvfs st) {
+        fs.stats().count(FuseStats.Op.STATFS);
         try {
             Superblock sb = fs.famfs().superblock();
             long au = sb.allocUnit();
@@ -211,7 +247,11 @@ public class FamfsFuse extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
+        fs.stats().count(FuseStats.Op.OPEN);
         try {
+            if (fs.health().quarantined()) {
+                return -Errno.EIO; // no new opens (and so no new mappings) of a quarantined device
+            }
             boolean write = FileInfo.wantsWrite(fi);
             MetaFile meta = MetaFile.at(path);
             OpenFile file;
@@ -277,6 +317,7 @@ public class FamfsFuse extends FuseStubFS {
 
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        fs.stats().count(FuseStats.Op.READ);
         try {
             OpenFile file = open.get(FileInfo.handle(fi));
             if (file == null) {
@@ -291,7 +332,11 @@ public class FamfsFuse extends FuseStubFS {
                 MemorySegment.copy(MemorySegment.ofArray(file.content()), offset, dst, 0, n);
                 return n;
             }
-            return (int) file.mapper().transfer(device, offset, dst, false);
+            int n = transfer(file, offset, dst, false, path);
+            if (n > 0) {
+                fs.stats().read(n);
+            }
+            return n;
         } catch (Throwable t) {
             return fail("read", path, t);
         }
@@ -299,6 +344,7 @@ public class FamfsFuse extends FuseStubFS {
 
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        fs.stats().count(FuseStats.Op.WRITE);
         try {
             OpenFile file = open.get(FileInfo.handle(fi));
             if (file == null) {
@@ -311,7 +357,11 @@ public class FamfsFuse extends FuseStubFS {
                 return -Errno.EFBIG; // famfs files never grow
             }
             MemorySegment src = MemorySegment.ofAddress(buf.address()).reinterpret(size);
-            return (int) file.mapper().transfer(device, offset, src, true);
+            int n = transfer(file, offset, src, true, path);
+            if (n > 0) {
+                fs.stats().wrote(n);
+            }
+            return n;
         } catch (Throwable t) {
             return fail("write", path, t);
         }
@@ -363,56 +413,67 @@ public class FamfsFuse extends FuseStubFS {
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int mknod(String path, @mode_t long mode, long rdev) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int mkdir(String path, @mode_t long mode) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int unlink(String path) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int rmdir(String path) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int symlink(String oldpath, String newpath) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int link(String oldpath, String newpath) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int rename(String oldpath, String newpath) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int chmod(String path, @mode_t long mode) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int chown(String path, long uid, long gid) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
     @Override
     public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 
@@ -423,6 +484,7 @@ public class FamfsFuse extends FuseStubFS {
 
     @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+        fs.stats().count(FuseStats.Op.REFUSED);
         return -Errno.EPERM;
     }
 }

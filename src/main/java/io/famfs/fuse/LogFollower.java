@@ -31,14 +31,23 @@ final class LogFollower implements AutoCloseable {
     }
 
     private void run() {
+        long polls = 0;
         while (running) {
             try {
+                if (++polls % Math.max(1, 1000 / pollMillis) == 0) {
+                    mounted.checkBadblocks(); // about once a second
+                }
                 if (mounted.logMoved()) {
                     report(mounted::replay);
                 }
                 Thread.sleep(pollMillis);
             } catch (InterruptedException e) {
                 return;
+            } catch (InternalError e) {
+                // reading next_index faulted: the memory itself is bad
+                mounted.health().report(io.famfs.ras.Fault.Kind.MEMORY_FAULT, io.famfs.format.Superblock.LOG_OFFSET,
+                        "while following the log: " + e.getMessage());
+                sleepQuietly();
             } catch (Throwable t) {
                 // a bad log must not stop following: say it once and keep polling
                 String problem = String.valueOf(t);

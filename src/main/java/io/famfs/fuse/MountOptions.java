@@ -12,13 +12,20 @@ package io.famfs.fuse;
  * @param singleThreaded serve requests on one thread
  * @param debug          libfuse debug output
  * @param extraFuseOptions more libfuse -o options, comma-separated (may be empty)
+ * @param faultInjection enable the memory-error injection point (tests only)
  */
 public record MountOptions(double timeoutSeconds, long pollMillis, boolean allowOther, boolean defaultPermissions,
                            boolean clientWritable, CacheMode cache, boolean singleThreaded, boolean debug,
-                           String extraFuseOptions) {
+                           String extraFuseOptions, boolean faultInjection) {
     public MountOptions(double timeoutSeconds, long pollMillis, boolean allowOther, boolean defaultPermissions,
                         boolean clientWritable, CacheMode cache, boolean singleThreaded, boolean debug) {
-        this(timeoutSeconds, pollMillis, allowOther, defaultPermissions, clientWritable, cache, singleThreaded, debug, "");
+        this(timeoutSeconds, pollMillis, allowOther, defaultPermissions, clientWritable, cache, singleThreaded, debug,
+                "", false);
+    }
+
+    public MountOptions withFaultInjection() {
+        return new MountOptions(timeoutSeconds, pollMillis, allowOther, defaultPermissions, clientWritable, cache,
+                singleThreaded, debug, extraFuseOptions, true);
     }
 
     public static MountOptions defaults() {

@@ -6,6 +6,12 @@ import io.famfs.log.ReplayReport;
 import io.famfs.log.Replayer;
 import io.famfs.log.Role;
 import io.famfs.namespace.Namespace;
+import io.famfs.ras.BadblocksMonitor;
+import io.famfs.ras.DeviceHealth;
+import io.famfs.ras.Fault;
+import io.famfs.ras.FaultInjector;
+
+import java.util.Optional;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,12 +29,69 @@ public final class MountedFs {
     private volatile long allocatedBytes;
     private volatile ReplayReport lastReport;
     private final AtomicLong replays = new AtomicLong();
+    private final DeviceHealth health;
+    private final FaultInjector injector;
+    private final Optional<BadblocksMonitor> badblocks;
+    private final FuseStats stats = new FuseStats();
+    private volatile long lastReplayMillis;
+    private final SuperblockInfo superblock;
+
+    /** The superblock as it was at mount: reported without touching (possibly faulty) memory. */
+    public record SuperblockInfo(java.util.UUID fsUuid, java.util.UUID devUuid, java.util.UUID masterUuid, long version,
+                                 long omfMajor, long omfMinor, long logLen, long allocUnit, long deviceSize,
+                                 String deviceName) {
+    }
+
+    public SuperblockInfo superblock() {
+        return superblock;
+    }
 
     public MountedFs(Famfs famfs, Role role, MountOptions options) {
         this.famfs = famfs;
         this.role = role;
         this.options = options;
         this.replayer = new Replayer(famfs);
+        this.health = new DeviceHealth(famfs.device().path().toString());
+        this.injector = new FaultInjector(options.faultInjection());
+        this.badblocks = famfs.device().sysfsNode().flatMap(BadblocksMonitor::forSysfsNode);
+        var sb = famfs.superblock();
+        this.superblock = new SuperblockInfo(sb.fsUuid(), sb.devUuid(), sb.systemUuid(), sb.version(), sb.omfMajor(),
+                sb.omfMinor(), sb.logLen(), sb.allocUnit(), sb.deviceSize(), sb.deviceName());
+    }
+
+    public DeviceHealth health() {
+        return health;
+    }
+
+    public FaultInjector injector() {
+        return injector;
+    }
+
+    public FuseStats stats() {
+        return stats;
+    }
+
+    public Optional<BadblocksMonitor> badblocks() {
+        return badblocks;
+    }
+
+    /** Quarantines the device if the kernel lists bad blocks for it. */
+    void checkBadblocks() {
+        badblocks.flatMap(BadblocksMonitor::firstBadRange).ifPresent(r -> health.report(Fault.Kind.BADBLOCKS, r[0],
+                r[1] + " bad bytes listed in " + badblocks.get().file()));
+    }
+
+    /** Milliseconds since the epoch of the last replay pass. */
+    public long lastReplayMillis() {
+        return lastReplayMillis;
+    }
+
+    /** Entries published in the log that this mount has not applied (0 once caught up). */
+    public long lagEntries() {
+        if (health.quarantined()) {
+            return 0;
+        }
+        return Math.max(0, famfs.log().nextIndex() - replayer.appliedIndex());
     }
 
     public Famfs famfs() {
@@ -53,12 +116,29 @@ public final class MountedFs {
 
     /** True when the log holds entries this mount has not applied. */
     boolean logMoved() {
-        return famfs.log().nextIndex() != replayer.appliedIndex();
+        return !health.quarantined() && famfs.log().nextIndex() != replayer.appliedIndex();
     }
 
-    /** Applies new entries now; also refreshes the capacity figures when any were applied. */
+    /**
+     * Applies new entries now; also refreshes the capacity figures when any were applied.
+     * A quarantined device is not touched: the report then says so and applies nothing.
+     */
     public synchronized ReplayReport replay() {
-        ReplayReport r = replayer.replay();
+        long at = replayer.appliedIndex();
+        if (health.quarantined()) {
+            return new ReplayReport(at, at, 0, 0, 0, java.util.List.of(), "device is quarantined; replay stopped");
+        }
+        ReplayReport r;
+        try {
+            injector.touch(io.famfs.format.Superblock.LOG_OFFSET, famfs.superblock().logLen());
+            r = replayer.replay();
+        } catch (InternalError | FaultInjector.InjectedFault e) {
+            long off = e instanceof FaultInjector.InjectedFault f ? f.offset() : io.famfs.format.Superblock.LOG_OFFSET;
+            health.report(e instanceof InternalError ? Fault.Kind.MEMORY_FAULT : Fault.Kind.INJECTED, off,
+                    "while replaying the log: " + e.getMessage());
+            return new ReplayReport(at, at, 0, 0, 0, java.util.List.of(), "memory error while replaying; device quarantined");
+        }
+        lastReplayMillis = System.currentTimeMillis();
         if (r.toIndex() != r.fromIndex() || lastReport == null) {
             allocatedBytes = AllocationBitmap.build(famfs, r.toIndex()).allocatedBytes();
         }
@@ -77,6 +157,16 @@ public final class MountedFs {
 
     long allocatedBytes() {
         return allocatedBytes;
+    }
+
+    /** Bytes allocated as of the last replay. */
+    public long allocatedBytesNow() {
+        return allocatedBytes;
+    }
+
+    /** The mode a client presents for a file (write bits stripped on read-only clients). */
+    public int presentedMode(int loggedMode) {
+        return presentedFileMode(loggedMode);
     }
 
     /** Mode bits as this node presents them: clients see files read-only unless asked otherwise. */

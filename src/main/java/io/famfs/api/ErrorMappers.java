@@ -1,0 +1,48 @@
+package io.famfs.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.famfs.FamfsException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.Map;
+
+/** Every error answers JSON {@code {"error": "..."}} with a fitting status, never a stack trace. */
+public class ErrorMappers {
+    static Response json(int status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response apiError(ApiError e) {
+        return json(e.status(), e.getMessage());
+    }
+
+    /** What validation did not catch first: device or log full, bad interleave settings. */
+    @ServerExceptionMapper
+    public Response famfs(FamfsException e) {
+        return json(422, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        return json(400, "malformed JSON: " + e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
+        return json(status, e.getMessage() == null ? "HTTP " + status : e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response memory(InternalError e) {
+        var m = ServedMount.mounted();
+        if (m != null) {
+            m.health().report(io.famfs.ras.Fault.Kind.MEMORY_FAULT, -1, "while serving a REST request: " + e.getMessage());
+        }
+        return json(503, "memory error while serving the request; the device is quarantined");
+    }
+}
