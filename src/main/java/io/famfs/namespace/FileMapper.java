@@ -102,6 +102,9 @@ public final class FileMapper {
     }
 
     /**
+     * (The piece arithmetic repeats {@link #map}'s on purpose: this is the per-request
+     * path, and a visitor lambda capturing the buffer would allocate on every call.)
+     *
      * Copies file bytes [offset, offset + buffer.byteSize()) between the device and
      * {@code buffer} ({@code toDevice} picks the direction), clipped at the file size.
      * The request path of the FUSE server: one copy, no allocation. Returns bytes moved.

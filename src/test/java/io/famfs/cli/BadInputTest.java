@@ -44,12 +44,7 @@ class BadInputTest {
     }
 
     private Run famfs(String command, String... rest) {
-        String[] args = new String[rest.length + 3];
-        args[0] = command;
-        args[1] = "--device";
-        args[2] = dev.toString();
-        System.arraycopy(rest, 0, args, 3, rest.length);
-        return Run.famfs(args);
+        return Run.onDevice(dev, command, rest);
     }
 
     private void poke(long offset, long value) throws IOException {

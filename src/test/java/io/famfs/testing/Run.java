@@ -18,6 +18,16 @@ public record Run(int exit, String out, String err) {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    /** {@code famfs COMMAND --device DEV REST...}: a command addressing a device directly. */
+    public static Run onDevice(java.nio.file.Path device, String command, String... rest) {
+        String[] args = new String[rest.length + 3];
+        args[0] = command;
+        args[1] = "--device";
+        args[2] = device.toString();
+        System.arraycopy(rest, 0, args, 3, rest.length);
+        return famfs(args);
+    }
+
     /** Fails the test with everything printed unless the exit status is {@code expected}. */
     public Run expect(int expected) {
         if (exit != expected) {
