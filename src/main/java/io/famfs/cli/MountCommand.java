@@ -67,6 +67,10 @@ class MountCommand extends Subcommand {
     @Option(names = "--log-file", paramLabel = "FILE", description = "Log of the background server (default /tmp/famfs-mount-<name>.log)")
     Path logFile;
 
+    @Option(names = "--start-timeout", paramLabel = "SECONDS",
+            description = "How long to wait for the background server to be up (default 60)")
+    long startTimeout = 60;
+
     @Parameters(index = "0", paramLabel = "MEMDEVICE")
     Path device;
 
@@ -156,7 +160,7 @@ class MountCommand extends Subcommand {
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process server = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startTimeout);
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
                 throw new FamfsException(lastLine(log, "the mount server exited with status " + server.exitValue()));

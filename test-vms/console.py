@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Types one command on an appliance VM's console and waits for its DONE marker.
+Usage: console.py SOCKET LOGFILE TIMEOUT COMMAND...   Prints the command's output; exit = its status."""
+import os, re, socket, sys, time
+
+sock_path, log_path, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
+command = " ".join(sys.argv[4:])
+start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sock_path)
+s.sendall((command + "\n").encode())
+deadline = time.time() + timeout
+while time.time() < deadline:
+    with open(log_path, "rb") as f:
+        f.seek(start)
+        text = f.read().decode(errors="replace")
+    if command == "poweroff":
+        if "POWEROFF" in text:
+            sys.exit(0)
+    else:
+        for line in text.splitlines():
+            if re.match(r"famfs-appliance:\s+DONE rc=", line):
+                body = text[:text.index(line)]
+                lines = body.splitlines()
+                if lines and lines[0].strip() == command.strip():
+                    lines = lines[1:]  # the console echoes what was typed
+                print("\n".join(lines))
+                sys.exit(int(line.split("rc=")[1].strip() or 1))
+    time.sleep(0.2)
+print(f"console: no answer to '{command}' within {timeout:.0f} s", file=sys.stderr)
+sys.exit(124)
