@@ -21,9 +21,9 @@ while time.time() < deadline:
         for line in text.splitlines():
             if re.match(r"famfs-appliance:\s+DONE rc=", line):
                 body = text[:text.index(line)]
-                lines = body.splitlines()
-                if lines and lines[0].strip() == command.strip():
-                    lines = lines[1:]  # the console echoes what was typed
+                # drop the echo of what was typed, init's own messages and kernel lines
+                lines = [l for l in body.splitlines() if l.strip() != command.strip()
+                         and not l.startswith("famfs-appliance:") and not re.match(r"^\[\s*\d+\.\d+\]", l)]
                 print("\n".join(lines))
                 sys.exit(int(line.split("rc=")[1].strip() or 1))
     time.sleep(0.2)
