@@ -56,7 +56,12 @@ class ContainerFleetIT {
     private Node start(String name, String uuid, boolean mkfs, int port) {
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 .withNetworkMode("host")
-                .withPrivilegedMode(true)
+                // FUSE needs /dev/fuse and CAP_SYS_ADMIN; not --privileged, which asks for
+                // capabilities a sandboxed host may not have
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
+                        .withCapAdd(com.github.dockerjava.api.model.Capability.SYS_ADMIN)
+                        .withDevices(com.github.dockerjava.api.model.Device.parse("/dev/fuse"))
+                        .withSecurityOpts(List.of("apparmor=unconfined")))
                 .withFileSystemBind(dev.toString(), DEVICE, BindMode.READ_WRITE)
                 .withEnv("FAMFS_UUID", uuid)
                 .withEnv("FAMFS_DEVICE", DEVICE)
