@@ -58,10 +58,12 @@ public final class ApiToken {
 
     /** Constant-time check of an {@code Authorization} header value. */
     public static boolean accepts(String authorization) {
-        if (authorization == null || !authorization.startsWith("Bearer ")) {
+        // the auth scheme is case-insensitive (RFC 7235 section 2.1); the token is not
+        String a = authorization == null ? "" : authorization.strip();
+        if (a.length() <= 7 || !a.regionMatches(true, 0, "Bearer", 0, 6) || (a.charAt(6) != ' ' && a.charAt(6) != '\t')) {
             return false;
         }
-        byte[] given = authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
+        byte[] given = a.substring(7).strip().getBytes(StandardCharsets.UTF_8);
         return MessageDigest.isEqual(ensure(), given);
     }
 }

@@ -28,13 +28,37 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response badJson(JsonProcessingException e) {
-        return json(400, "malformed JSON: " + e.getOriginalMessage());
+        return json(400, "malformed JSON: " + oneLine(e.getOriginalMessage()));
+    }
+
+    /** Wrong JSON types (Quarkus maps these itself, with an empty body, unless we do). */
+    @ServerExceptionMapper
+    public Response wrongType(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
+                .reduce((a, b) -> a + "." + b).orElse(null);
+        return json(400, (field == null ? "request body" : "'" + field + "'") + ": " + oneLine(e.getOriginalMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response badSyntax(com.fasterxml.jackson.core.JsonParseException e) {
+        return json(400, "malformed JSON: " + oneLine(e.getOriginalMessage()));
+    }
+
+    private static String oneLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        String line = s.strip().lines().findFirst().orElse("");
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
-        return json(status, e.getMessage() == null ? "HTTP " + status : e.getMessage());
+        String reason = e.getResponse() == null || e.getResponse().getStatusInfo() == null ? null
+                : e.getResponse().getStatusInfo().getReasonPhrase();
+        return json(status, e.getMessage() != null && !e.getMessage().isBlank() ? oneLine(e.getMessage())
+                : reason != null ? reason : "HTTP " + status);
     }
 
     @ServerExceptionMapper

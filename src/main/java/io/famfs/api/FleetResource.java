@@ -235,7 +235,12 @@ public class FleetResource {
     @Operation(summary = "Lift the quarantine after the cause is fixed (token); never automatic")
     public Map<String, Object> clear() {
         MountedFs m = ServedMount.require();
-        Fault was = m.health().clear().orElseThrow(() -> new ApiError(409, "the device is not quarantined"));
+        Fault was;
+        try {
+            was = m.health().clear().orElseThrow(() -> new ApiError(409, "the device is not quarantined"));
+        } catch (io.famfs.FamfsException e) {
+            throw new ApiError(409, e.getMessage());
+        }
         return Map.of("cleared", was);
     }
 

@@ -28,11 +28,10 @@ public class FleetService {
         if (path == null) {
             throw new ApiError(400, "a 'path' is required");
         }
-        String p = path;
-        while (p.startsWith("/")) {
-            p = p.substring(1);
+        if (path.startsWith("/")) {
+            throw new ApiError(400, "invalid path '" + path + "': paths are relative to the file system root");
         }
-        p = PathRules.tidy(p);
+        String p = PathRules.tidy(path);
         if (p.isEmpty() || p.equals(".")) {
             return "";
         }
@@ -43,7 +42,18 @@ public class FleetService {
         return p;
     }
 
+    /** A new entry's path: {@link #relPath} and not a reserved name. */
+    static String newPath(String path) {
+        String rel = relPath(path);
+        String problem = rel.isEmpty() ? null : PathRules.newPathProblem(rel);
+        if (problem != null) {
+            throw new ApiError(400, "invalid path '" + path + "': " + problem);
+        }
+        return rel;
+    }
+
     private static void mayMutate(MountedFs m) {
+        m.checkUnchanged();
         if (m.health().quarantined()) {
             throw new ApiError(409, "device " + m.health().device() + " is quarantined; nothing may change it");
         }
@@ -94,7 +104,7 @@ public class FleetService {
     /** Creates a directory (and missing parents with {@code parents}); returns the paths logged. */
     public synchronized List<String> mkdir(Requests.Mkdir req) {
         MountedFs m = ServedMount.require();
-        String rel = relPath(req.path());
+        String rel = newPath(req.path());
         if (rel.isEmpty()) {
             throw new ApiError(409, "the root directory already exists");
         }
@@ -129,7 +139,7 @@ public class FleetService {
     /** Allocates, logs and (with a seed) fills a file; returns its log record. */
     public synchronized LogRecord.File create(Requests.Create req) {
         MountedFs m = ServedMount.require();
-        String rel = relPath(req.path());
+        String rel = newPath(req.path());
         if (rel.isEmpty()) {
             throw new ApiError(400, "a file needs a name");
         }

@@ -56,7 +56,47 @@ public class DeviceOption {
         if (device == null) {
             throw new FamfsException("no --device given: name the famfs device, or use paths inside a famfs mount");
         }
-        return Famfs.open(device, writable);
+        Famfs fs = Famfs.open(device, writable);
+        if (mountPoint != null) {
+            try {
+                requireServing(mountPoint, fs);
+            } catch (RuntimeException e) {
+                fs.close();
+                throw e;
+            }
+        }
+        return fs;
+    }
+
+    /**
+     * Refuses to work through a mount that is down or that serves another file system
+     * than the device now holds (re-made under it): its tree would name other files' space.
+     */
+    static void requireServing(Path mountPoint, Famfs fs) {
+        String state = xattr(mountPoint, "famfs.state");
+        String uuid = xattr(mountPoint, "famfs.fsuuid");
+        if (state != null && !state.equals("ok")) {
+            throw new FamfsException(mountPoint + ": the mount is " + state + " (unmount it and mount again)");
+        }
+        if (uuid != null && !uuid.equals(fs.superblock().fsUuid().toString())) {
+            throw new FamfsException(mountPoint + ": the mount serves file system " + uuid + " but " + fs.device().path()
+                    + " now holds " + fs.superblock().fsUuid() + " (re-made under the mount; unmount it and mount again)");
+        }
+    }
+
+    /** A user.* attribute of a path, or null when it has none. */
+    static String xattr(Path path, String name) {
+        try {
+            var view = Files.getFileAttributeView(path, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            if (view == null) {
+                return null;
+            }
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(view.size(name));
+            view.read(name, buf);
+            return new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     public Path mountPoint() {

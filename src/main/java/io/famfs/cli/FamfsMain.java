@@ -28,6 +28,12 @@ public class FamfsMain implements QuarkusApplication {
         if (System.getenv("QUARKUS_HTTP_HOST_ENABLED") == null) {
             System.setProperty("quarkus.http.host-enabled", "true");
         }
+        try {
+            io.famfs.api.ApiListener.configure(args);
+        } catch (io.famfs.api.ApiListener.PortTaken e) {
+            System.err.println("famfs mount: " + e.getMessage());
+            System.exit(1);
+        }
         Quarkus.run(FamfsMain.class, args);
     }
 

@@ -43,6 +43,7 @@ class MkfsCommand extends Subcommand {
         if (kill && !force) {
             throw new FamfsException("--kill destroys the file system on " + device + "; add -f to confirm");
         }
+        refuseIfMounted(device);
         try (MemoryDevice dev = MemoryDevice.open(device, true)) {
             Superblock sb = new Superblock(dev.memory());
             Superblock.Status status = sb.check();
@@ -80,6 +81,27 @@ class MkfsCommand extends Subcommand {
                             + "  system uuid:   %s (this node is the master)%n",
                     dev.size(), logLen, LogHeader.lastIndexFor(logLen) + 1, fsUuid, node);
             return 0;
+        }
+    }
+
+    /**
+     * A device that a famfs mount on this host serves is never re-made or killed, whatever
+     * the flags: the mount would go on serving the old tree over the new file system.
+     */
+    static void refuseIfMounted(Path device) {
+        for (io.famfs.fuse.MountTable.Mount m : io.famfs.fuse.MountTable.famfsMounts()) {
+            if (sameFile(m.device(), device)) {
+                throw new FamfsException(device + ": is mounted at " + m.mountPoint()
+                        + " (famfs umount " + m.mountPoint() + " first; -f does not override this)");
+            }
+        }
+    }
+
+    static boolean sameFile(Path a, Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
         }
     }
 

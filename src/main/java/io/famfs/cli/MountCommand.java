@@ -61,6 +61,10 @@ class MountCommand extends Subcommand {
     @Option(names = {"-o", "--options"}, paramLabel = "OPT[,OPT...]", description = "Extra libfuse mount options")
     String extra = "";
 
+    @Option(names = io.famfs.api.ApiListener.OPTION, paramLabel = "PORT",
+            description = "Fleet API port (default 7373, or a free port when 7373 is taken; 0: any free port)")
+    Integer apiPort;
+
     @Option(names = "--foreground", description = "Serve from this process until unmounted")
     boolean foreground;
 
@@ -107,6 +111,12 @@ class MountCommand extends Subcommand {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             io.famfs.api.ApiToken.ensure(); // created on first start, before any request
+        } catch (FamfsException e) {
+            server.close();
+            throw e;
+        }
+        try {
+            server.publishHome(io.famfs.api.ApiListener.address());
         } catch (FamfsException e) {
             server.close();
             throw e;

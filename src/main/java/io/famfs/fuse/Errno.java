@@ -15,6 +15,7 @@ final class Errno {
     static final int EROFS = 30;
     static final int ENAMETOOLONG = 36;
     static final int ENOSYS = 38;
+    static final int ERANGE = 34;
     static final int ENODATA = 61;
 
     private Errno() {

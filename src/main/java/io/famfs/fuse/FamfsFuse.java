@@ -482,6 +482,83 @@ public class FamfsFuse extends FuseStubFS {
         return 0; // famfs keeps no times; accept so that touch(1) on an existing file works
     }
 
+    /** The attributes of a path; null when it does not exist. */
+    private Map<String, byte[]> xattrs(String path) {
+        if (path.equals("/")) {
+            return Xattrs.root(fs, home);
+        }
+        if (MetaFile.at(path) != null) {
+            return Map.of();
+        }
+        Namespace.Node node = node(path);
+        if (node == null) {
+            return null;
+        }
+        return node instanceof Namespace.File f ? Xattrs.file(fs, f) : Map.of();
+    }
+
+    private volatile MountHome home;
+
+    void home(MountHome h) {
+        this.home = h;
+    }
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, @size_t long size) {
+        try {
+            Map<String, byte[]> attrs = xattrs(path);
+            if (attrs == null) {
+                return -Errno.ENOENT;
+            }
+            byte[] v = attrs.get(name);
+            if (v == null) {
+                return -Errno.ENODATA; // never ENOSYS: the kernel would stop asking for any name
+            }
+            if (size == 0) {
+                return v.length;
+            }
+            if (size < v.length) {
+                return -Errno.ERANGE;
+            }
+            value.put(0, v, 0, v.length);
+            return v.length;
+        } catch (Throwable t) {
+            return fail("getxattr", path, t);
+        }
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, @size_t long size) {
+        try {
+            Map<String, byte[]> attrs = xattrs(path);
+            if (attrs == null) {
+                return -Errno.ENOENT;
+            }
+            java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
+            for (String n : attrs.keySet()) {
+                names.writeBytes(n.getBytes(StandardCharsets.UTF_8));
+                names.write(0);
+            }
+            byte[] v = names.toByteArray();
+            if (size == 0) {
+                return v.length;
+            }
+            if (size < v.length) {
+                return -Errno.ERANGE;
+            }
+            list.put(0, v, 0, v.length);
+            return v.length;
+        } catch (Throwable t) {
+            return fail("listxattr", path, t);
+        }
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        fs.stats().count(FuseStats.Op.REFUSED);
+        return -Errno.EPERM;
+    }
+
     @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
         fs.stats().count(FuseStats.Op.REFUSED);

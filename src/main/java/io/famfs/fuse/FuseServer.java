@@ -28,6 +28,7 @@ public final class FuseServer implements AutoCloseable {
     private final Thread loop;
     private volatile Throwable loopFailure;
     private volatile boolean closed;
+    private volatile MountHome home;
 
     private FuseServer(MountedFs mounted, Path mountPoint) {
         this.mounted = mounted;
@@ -65,6 +66,12 @@ public final class FuseServer implements AutoCloseable {
             }
             FuseServer server = new FuseServer(mounted, mountPoint);
             server.mount(device);
+            try {
+                server.publishHome("");
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
             return server;
         } catch (RuntimeException e) {
             famfs.close();
@@ -169,6 +176,19 @@ public final class FuseServer implements AutoCloseable {
         return mountPoint;
     }
 
+    /** Records this server in its mount's home (see {@link MountHome}); {@code api} may be empty. */
+    public void publishHome(String api) {
+        MountHome h = MountHome.of(mountPoint);
+        h.create(mountPoint, mounted.famfs().device().path(), mounted.superblock().fsUuid(), api);
+        home = h;
+        fuse.home(h);
+    }
+
+    /** This mount's home, once published. */
+    public MountHome home() {
+        return home;
+    }
+
     /** Blocks until the mount goes away (unmounted from outside, or {@link #close}). */
     public void awaitUnmount() throws InterruptedException {
         loop.join();
@@ -200,5 +220,8 @@ public final class FuseServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         mounted.famfs().close();
+        if (home != null) {
+            home.remove();
+        }
     }
 }

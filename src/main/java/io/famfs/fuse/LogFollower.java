@@ -37,7 +37,7 @@ final class LogFollower implements AutoCloseable {
                 if (++polls % Math.max(1, 1000 / pollMillis) == 0) {
                     mounted.checkBadblocks(); // about once a second
                 }
-                if (mounted.logMoved()) {
+                if (mounted.checkUnchanged() && mounted.logMoved()) {
                     report(mounted::replay);
                 }
                 Thread.sleep(pollMillis);

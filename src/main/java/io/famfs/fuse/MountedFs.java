@@ -35,6 +35,7 @@ public final class MountedFs {
     private final FuseStats stats = new FuseStats();
     private volatile long lastReplayMillis;
     private final SuperblockInfo superblock;
+    private final io.famfs.log.ChangeDetector changes;
 
     /** The superblock as it was at mount: reported without touching (possibly faulty) memory. */
     public record SuperblockInfo(java.util.UUID fsUuid, java.util.UUID devUuid, java.util.UUID masterUuid, long version,
@@ -55,6 +56,7 @@ public final class MountedFs {
         this.injector = new FaultInjector(options.faultInjection());
         this.badblocks = famfs.device().sysfsNode().flatMap(BadblocksMonitor::forSysfsNode);
         var sb = famfs.superblock();
+        this.changes = new io.famfs.log.ChangeDetector(famfs);
         this.superblock = new SuperblockInfo(sb.fsUuid(), sb.devUuid(), sb.systemUuid(), sb.version(), sb.omfMajor(),
                 sb.omfMinor(), sb.logLen(), sb.allocUnit(), sb.deviceSize(), sb.deviceName());
     }
@@ -79,6 +81,23 @@ public final class MountedFs {
     void checkBadblocks() {
         badblocks.flatMap(BadblocksMonitor::firstBadRange).ifPresent(r -> health.report(Fault.Kind.BADBLOCKS, r[0],
                 r[1] + " bad bytes listed in " + badblocks.get().file()));
+    }
+
+    /**
+     * Quarantines the mount if the device no longer holds the file system it replayed
+     * (re-made by mkfs on any host, or damaged metadata); true while it still does.
+     * Called on every poll of the log and before every replay.
+     */
+    public boolean checkUnchanged() {
+        if (health.quarantined()) {
+            return false;
+        }
+        String problem = changes.problem();
+        if (problem != null) {
+            health.report(Fault.Kind.FS_CHANGED, 0, problem);
+            return false;
+        }
+        return true;
     }
 
     /** Milliseconds since the epoch of the last replay pass. */
@@ -131,7 +150,12 @@ public final class MountedFs {
         ReplayReport r;
         try {
             injector.touch(io.famfs.format.Superblock.LOG_OFFSET, famfs.superblock().logLen());
+            if (!checkUnchanged()) {
+                return new ReplayReport(at, at, 0, 0, 0, java.util.List.of(),
+                        health.fault().map(Fault::detail).orElse("device is quarantined") + "; replay stopped");
+            }
             r = replayer.replay();
+            changes.remember(r.toIndex());
         } catch (InternalError | FaultInjector.InjectedFault e) {
             long off = e instanceof FaultInjector.InjectedFault f ? f.offset() : io.famfs.format.Superblock.LOG_OFFSET;
             health.report(e instanceof InternalError ? Fault.Kind.MEMORY_FAULT : Fault.Kind.INJECTED, off,

@@ -116,7 +116,7 @@ public final class MasterSession implements AutoCloseable {
 
     private void checkNewPath(String path) {
         ensureOpen();
-        String problem = PathRules.problem(path);
+        String problem = PathRules.newPathProblem(path);
         if (problem != null) {
             throw new FamfsException("invalid path '" + path + "': " + problem);
         }

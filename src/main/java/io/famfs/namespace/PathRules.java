@@ -41,6 +41,25 @@ public final class PathRules {
         return null;
     }
 
+    /** The mount's own metadata directory at the root: no logged entry may take its name. */
+    public static final String RESERVED_ROOT_NAME = ".meta";
+
+    /**
+     * Null when a new entry may be logged at {@code path}: {@link #problem} and, in
+     * addition, not {@code .meta} or anything under it (the mount's own metadata directory
+     * would hide the entry, and famfs has no rm to take it back).
+     */
+    public static String newPathProblem(String path) {
+        String problem = problem(path);
+        if (problem != null) {
+            return problem;
+        }
+        if (path.equals(RESERVED_ROOT_NAME) || path.startsWith(RESERVED_ROOT_NAME + "/")) {
+            return "'" + RESERVED_ROOT_NAME + "' is reserved for the mount's metadata files";
+        }
+        return null;
+    }
+
     /** Strips redundant leading "./" and trailing "/" a user might type; does not resolve "..". */
     public static String tidy(String userPath) {
         String p = userPath;

@@ -59,8 +59,16 @@ public final class DeviceHealth {
         }
     }
 
-    /** Lifts the quarantine: an explicit administrative act, never automatic. */
+    /**
+     * Lifts the quarantine: an explicit administrative act, never automatic. A mount whose
+     * file system changed under it stays down (its tree would point at other files' bytes).
+     */
     public Optional<Fault> clear() {
+        Fault current = first.get();
+        if (current != null && current.kind() == Fault.Kind.FS_CHANGED) {
+            throw new io.famfs.FamfsException("the file system changed under this mount (" + current.detail()
+                    + "); unmount it and mount again to serve the new one");
+        }
         Fault was = first.getAndSet(null);
         if (was != null) {
             LOG.warning("device " + device + ": quarantine cleared by an administrator (was " + was.kind() + ")");

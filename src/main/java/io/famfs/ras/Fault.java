@@ -13,6 +13,12 @@ public record Fault(Kind kind, long deviceOffset, Instant time, String detail) {
         /** The kernel lists bad blocks for the device (sysfs badblocks). */
         BADBLOCKS,
         /** The test injection point (off unless configured). */
-        INJECTED
+        INJECTED,
+        /**
+         * The file system under a mount was re-made or its metadata damaged: the replayed
+         * tree no longer describes the device. Not a memory error, but contained the same
+         * way, and never cleared (only a new mount serves the new file system).
+         */
+        FS_CHANGED
     }
 }
