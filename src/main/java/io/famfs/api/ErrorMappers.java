@@ -20,10 +20,10 @@ public class ErrorMappers {
         return json(e.status(), e.getMessage());
     }
 
-    /** What validation did not catch first: device or log full, bad interleave settings. */
+    /** Every refusal of the file-system operations: the reason decides the status, once. */
     @ServerExceptionMapper
     public Response famfs(FamfsException e) {
-        return json(422, e.getMessage());
+        return json(e.reason().httpStatus(), e.getMessage());
     }
 
     @ServerExceptionMapper

@@ -1,18 +1,15 @@
 package io.famfs.api;
 
-import io.famfs.FamfsException;
 import io.famfs.format.LogRecord;
 import io.famfs.fuse.MountedFs;
 import io.famfs.log.AllocConfig;
 import io.famfs.log.MasterSession;
 import io.famfs.log.Role;
 import io.famfs.log.Sizes;
-import io.famfs.namespace.FileData;
-import io.famfs.namespace.Namespace;
+import io.famfs.ops.FileOps;
 import io.famfs.namespace.PathRules;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -88,19 +85,6 @@ public class FleetService {
         return value;
     }
 
-    private static void checkNew(Namespace ns, String rel) {
-        Namespace.Node parent = ns.lookup(PathRules.parent(rel));
-        if (parent == null) {
-            throw new ApiError(404, rel + ": parent directory does not exist");
-        }
-        if (!(parent instanceof Namespace.Dir)) {
-            throw new ApiError(400, rel + ": parent is not a directory");
-        }
-        if (ns.lookup(rel) != null) {
-            throw new ApiError(409, rel + ": already exists");
-        }
-    }
-
     /** Creates a directory (and missing parents with {@code parents}); returns the paths logged. */
     public synchronized List<String> mkdir(Requests.Mkdir req) {
         MountedFs m = ServedMount.require();
@@ -113,30 +97,15 @@ public class FleetService {
         int gid = id(req.gid(), "gid");
         boolean parents = Boolean.TRUE.equals(req.parents());
         mayMutate(m);
-        List<String> created = new ArrayList<>();
+        List<String> created;
         try (MasterSession s = MasterSession.begin(m.famfs(), m.superblock().masterUuid())) {
-            List<String> chain = new ArrayList<>();
-            if (parents) {
-                for (int i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) {
-                    chain.add(rel.substring(0, i));
-                }
-            }
-            chain.add(rel);
-            for (String p : chain) {
-                Namespace.Node existing = s.namespace().lookup(p);
-                if (existing instanceof Namespace.Dir && (parents || !p.equals(rel))) {
-                    continue;
-                }
-                checkNew(s.namespace(), p);
-                s.mkdir(p, mode, uid, gid);
-                created.add(p);
-            }
+            created = FileOps.mkdir(s, rel, mode, uid, gid, parents);
         }
         m.replay();
         return created;
     }
 
-    /** Allocates, logs and (with a seed) fills a file; returns its log record. */
+    /** Allocates, fills (with a seed) and then logs a file; returns its log record. */
     public synchronized LogRecord.File create(Requests.Create req) {
         MountedFs m = ServedMount.require();
         String rel = newPath(req.path());
@@ -156,25 +125,22 @@ public class FleetService {
         long seed = req.seed() == null ? 0 : req.seed();
         AllocConfig cfg = AllocConfig.fromFlags(req.nbuckets(), req.nstrips(),
                 req.chunkSize() == null ? null : size(req.chunkSize(), "chunkSize"));
-        try {
-            cfg.validate(m.superblock().deviceSize(), m.superblock().allocUnit());
-        } catch (FamfsException e) {
-            throw new ApiError(400, e.getMessage());
-        }
+        cfg.validate(m.superblock().deviceSize(), m.superblock().allocUnit());
         mayMutate(m);
-        LogRecord.File record;
+        FileOps.Result r;
         try (MasterSession s = MasterSession.begin(m.famfs(), m.superblock().masterUuid())) {
-            checkNew(s.namespace(), rel);
-            record = s.createFile(rel, size, mode, uid, gid, cfg);
-        }
-        if (seed != 0) {
-            FileData data = new FileData(m.famfs().device().memory(), record);
-            data.mapper().map(0, size, (off, len, d) -> m.famfs().device().prefault(off, len, true));
-            data.randomize(seed);
-            data.mapper().map(0, size, (off, len, d) -> m.famfs().device().flush(off, len));
+            if (s.namespace().lookup(rel) != null) {
+                throw new ApiError(409, rel + ": already exists");
+            }
+            FileOps.Content content = seed != 0 ? new FileOps.Seeded(seed) : new FileOps.Empty();
+            r = FileOps.createFiles(m.famfs(), s, List.of(new FileOps.NewFile(rel, size, mode, uid, gid, content)), cfg, 1,
+                    n -> { }, f -> { });
         }
         m.replay();
-        return record;
+        if (!r.ok()) {
+            throw r.failures().getFirst().exception();
+        }
+        return r.created().getFirst();
     }
 
     private static long size(String text, String what) {

@@ -1,12 +1,12 @@
 package io.famfs.cli;
 
+import io.famfs.ops.FileOps;
+import io.famfs.ops.Workers;
 import io.famfs.FamfsException;
-import io.famfs.format.LogRecord;
 import io.famfs.log.AllocConfig;
 import io.famfs.log.Famfs;
 import io.famfs.log.MasterSession;
 import io.famfs.log.NodeIdentity;
-import io.famfs.namespace.FileData;
 import io.famfs.namespace.Namespace;
 import io.famfs.namespace.PathRules;
 import picocli.CommandLine.ArgGroup;
@@ -16,13 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -72,126 +69,70 @@ class CpCommand extends Subcommand {
     record Item(Path source, String dest, boolean dir, long size, int mode, int uid, int gid) {
     }
 
-    /** A file whose data must be copied, once its entry exists. */
-    record Copy(Path source, LogRecord.File meta) {
-    }
-
     private int errors;
 
     @Override
     public Integer call() throws IOException {
+        if (threads < 0 || threads > 256) {
+            throw new FamfsException("thread count " + threads + " must be between 0 and 256", FamfsException.Reason.INVALID);
+        }
         List<Path> sources = expand(args.subList(0, args.size() - 1));
+        boolean destSlash = args.getLast().endsWith("/");
         String dest = target.relative(args.getLast());
         AllocConfig config = alloc.config();
-        List<Copy> copies = new ArrayList<>();
         Stats timer = new Stats();
-        Stats copyTimer = null;
-        try (Famfs fs = target.open(true)) {
-            try (MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid())) {
-                List<Item> plan = plan(session.namespace(), sources, dest);
-                try (Progress progress = new Progress(err(), "allocate", plan.size(), false)) {
-                    for (Item item : plan) {
-                        create(session, item, config, copies);
-                        progress.add(1);
-                    }
+        FileOps.Result result;
+        long total;
+        try (Famfs fs = target.open(true);
+             MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid())) {
+            List<Item> plan = plan(session.namespace(), sources, dest, destSlash);
+            List<FileOps.NewFile> files = new ArrayList<>();
+            for (Item item : plan) {
+                if (item.dir()) {
+                    mkdir(session, item);
+                } else if (item.size() == 0) {
+                    error(item.source() + ": empty files cannot be copied into famfs (files are pre-allocated)");
+                } else {
+                    files.add(new FileOps.NewFile(item.dest(), item.size(), item.mode(), item.uid(), item.gid(),
+                            compare ? new FileOps.SameAs(item.source()) : new FileOps.CopyOf(item.source())));
                 }
             }
-            if (stats) {
-                timer.print(err(), "cp allocate+log", copies.size(), 0);
-                copyTimer = new Stats();
+            total = files.stream().mapToLong(FileOps.NewFile::size).sum();
+            try (Progress progress = new Progress(err(), compare ? "compare" : "copy", total, true)) {
+                result = FileOps.createFiles(fs, session, files, config, Math.max(1, threads), progress::add, f -> {
+                    if (verbose || compare) {
+                        synchronized (this) {
+                            out().println(compare ? "famfs compare: 100%: " + f.path() : "-> " + f.path());
+                        }
+                    }
+                });
             }
-            copyData(fs, copies);
         }
         target.refreshMount();
+        result.failures().forEach(f -> error(f.message()));
         if (stats) {
-            copyTimer.print(err(), "cp data", copies.size(), copies.stream().mapToLong(c -> c.meta().size()).sum());
-            timer.print(err(), "cp total", copies.size(), copies.stream().mapToLong(c -> c.meta().size()).sum());
+            timer.print(err(), "cp total", result.created().size() + result.rewritten().size(), total);
         }
         return errors == 0 ? 0 : 1;
     }
 
-    private void create(MasterSession session, Item item, AllocConfig config, List<Copy> copies) {
+    private void mkdir(MasterSession session, Item item) {
         Namespace.Node existing = session.namespace().lookup(item.dest());
-        if (item.dir()) {
-            if (existing instanceof Namespace.Dir) {
-                return;
-            }
-            if (existing != null) {
-                error(item.dest() + ": exists and is not a directory");
-                return;
-            }
-            session.mkdir(item.dest(), item.mode(), item.uid(), item.gid());
-            return;
-        }
-        if (item.size() == 0) {
-            error(item.source() + ": empty files cannot be copied into famfs (files are pre-allocated)");
-            return;
-        }
-        if (existing instanceof Namespace.File f) {
-            if (f.size() != item.size()) {
-                error(item.dest() + ": exists with size " + f.size() + ", source has " + item.size());
-                return;
-            }
-            copies.add(new Copy(item.source(), f.meta())); // restart: overwrite in place
+        if (existing instanceof Namespace.Dir) {
             return;
         }
         if (existing != null) {
-            error(item.dest() + ": exists and is a directory");
+            error(item.dest() + ": exists and is not a directory");
             return;
         }
-        copies.add(new Copy(item.source(), session.createFile(item.dest(), item.size(), item.mode(), item.uid(),
-                item.gid(), config)));
-    }
-
-    /** Large files are split so that one big file still keeps every copy thread busy. */
-    static final long PIECE = 64L << 20;
-
-    /** Bytes [offset, offset + length) of one copy. */
-    record Piece(Copy copy, long offset, long length) {
-    }
-
-    private void copyData(Famfs fs, List<Copy> copies) {
-        List<Piece> pieces = new ArrayList<>();
-        for (Copy c : copies) {
-            for (long off = 0; off < c.meta().size(); off += PIECE) {
-                pieces.add(new Piece(c, off, Math.min(PIECE, c.meta().size() - off)));
-            }
+        if (compare) {
+            error(item.dest() + ": does not exist (nothing to compare with)");
+            return;
         }
-        long total = copies.stream().mapToLong(c -> c.meta().size()).sum();
-        try (Progress progress = new Progress(err(), "copy", total, true)) {
-            List<String> failures = Workers.map(threads, pieces, p -> {
-                String failure = copyPiece(fs, p);
-                progress.add(p.length());
-                if (failure == null && verbose && p.offset() + p.length() == p.copy().meta().size()) {
-                    synchronized (this) {
-                        out().println(p.copy().source() + " -> " + p.copy().meta().path());
-                    }
-                }
-                return failure;
-            });
-            failures.stream().filter(f -> f != null).distinct().forEach(this::error);
-        }
-    }
-
-    private String copyPiece(Famfs fs, Piece p) {
-        Copy c = p.copy();
-        FileData data = new FileData(fs.device().memory(), c.meta());
-        try (FileChannel in = FileChannel.open(c.source(), StandardOpenOption.READ)) {
-            if (in.size() != data.size()) {
-                return c.source() + ": changed size during the copy";
-            }
-            data.mapper().map(p.offset(), p.length(), (off, len, d) -> fs.device().prefault(off, len, true));
-            data.copyFrom(in, p.offset(), p.length());
-            data.mapper().map(p.offset(), p.length(), (off, len, d) -> fs.device().flush(off, len));
-            if (compare) {
-                long bad = data.compareWith(in, p.offset(), p.length());
-                if (bad >= 0) {
-                    return c.meta().path() + ": differs from " + c.source() + " at offset " + bad;
-                }
-            }
-            return null;
-        } catch (IOException | UncheckedIOException e) {
-            return c.source() + ": " + e.getMessage();
+        try {
+            session.mkdir(item.dest(), item.mode(), item.uid(), item.gid());
+        } catch (FamfsException e) {
+            error(e.getMessage());
         }
     }
 
@@ -202,9 +143,13 @@ class CpCommand extends Subcommand {
     }
 
     /** Works out every directory and file to create, cp-style. */
-    private List<Item> plan(Namespace ns, List<Path> sources, String dest) throws IOException {
+    private List<Item> plan(Namespace ns, List<Path> sources, String dest, boolean destSlash) throws IOException {
         Namespace.Node destNode = ns.lookup(dest);
         boolean destIsDir = destNode instanceof Namespace.Dir;
+        if (destSlash && !destIsDir && (destNode != null || sources.stream().anyMatch(p -> !Files.isDirectory(p)))) {
+            // as GNU cp: "DEST/" names a directory; a file is never created under that name
+            throw new FamfsException(args.getLast() + ": Not a directory", FamfsException.Reason.INVALID);
+        }
         if (sources.size() > 1 && !destIsDir) {
             throw new FamfsException(args.getLast() + ": copying several sources needs an existing famfs directory");
         }
@@ -222,7 +167,7 @@ class CpCommand extends Subcommand {
             }
         }
         for (Item i : plan) {
-            String problem = PathRules.problem(i.dest());
+            String problem = PathRules.newPathProblem(i.dest());
             if (problem != null) {
                 throw new FamfsException("invalid destination '" + i.dest() + "': " + problem);
             }

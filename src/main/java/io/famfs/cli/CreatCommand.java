@@ -1,13 +1,13 @@
 package io.famfs.cli;
 
+import io.famfs.ops.Workers;
 import io.famfs.FamfsException;
-import io.famfs.format.LogRecord;
+import io.famfs.ops.FileOps;
 import io.famfs.log.AllocConfig;
 import io.famfs.log.Famfs;
 import io.famfs.log.MasterSession;
 import io.famfs.log.NodeIdentity;
 import io.famfs.log.Sizes;
-import io.famfs.namespace.FileData;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,62 +69,56 @@ class CreatCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        if (threads < 0 || threads > 256) {
+            throw new FamfsException("thread count " + threads + " must be between 0 and 256", FamfsException.Reason.INVALID);
+        }
         List<Spec> specs = specs();
         ProcessIdentity me = ProcessIdentity.current();
         int m = mode != null ? mode : 0644 & ~me.umask();
         int u = uid != null ? uid : me.uid();
         int g = gid != null ? gid : me.gid();
         AllocConfig config = alloc.config();
-        List<LogRecord.File> created = new ArrayList<>(specs.size());
+        List<FileOps.NewFile> files = new ArrayList<>(specs.size());
+        long bytes = 0;
+        for (Spec s : specs) {
+            files.add(new FileOps.NewFile(s.path(), s.size(), m, u, g,
+                    s.seed() != 0 ? new FileOps.Seeded(s.seed()) : new FileOps.Empty()));
+            bytes += s.seed() != 0 ? s.size() : 0;
+        }
         Stats timer = new Stats();
-        try (Famfs fs = target.open(true)) {
-            try (MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid());
-                 Progress progress = new Progress(err(), "creat", specs.size(), false)) {
-                for (Spec s : specs) {
-                    created.add(session.createFile(s.path(), s.size(), m, u, g, config));
-                    progress.add(1);
-                    if (verbose) {
-                        out().println("created " + s.path() + " (" + s.size() + " bytes)");
+        FileOps.Result result;
+        try (Famfs fs = target.open(true);
+             MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid());
+             Progress progress = new Progress(err(), "creat", bytes, true)) {
+            result = FileOps.createFiles(fs, session, files, config, Math.max(1, threads), progress::add, f -> {
+                if (verbose) {
+                    synchronized (this) {
+                        out().println("created " + f.path() + " (" + f.size() + " bytes)");
                     }
                 }
-            }
-            writeData(fs, specs, created);
-        }
-        target.refreshMount();
-        if (stats) {
-            timer.print(err(), "creat", specs.size(), specs.stream().filter(s -> s.seed() != 0).mapToLong(Spec::size).sum());
-        }
-        return 0;
-    }
-
-    private void writeData(Famfs fs, List<Spec> specs, List<LogRecord.File> created) {
-        List<Integer> toFill = new ArrayList<>();
-        long bytes = 0;
-        for (int i = 0; i < specs.size(); i++) {
-            if (specs.get(i).seed() != 0) {
-                toFill.add(i);
-                bytes += specs.get(i).size();
-            }
-        }
-        if (toFill.isEmpty()) {
-            return;
-        }
-        try (Progress progress = new Progress(err(), "randomize", bytes, true)) {
-            Workers.map(threads, toFill, i -> {
-                FileData data = new FileData(fs.device().memory(), created.get(i));
-                data.mapper().map(0, data.size(), (o, l, d) -> fs.device().prefault(o, l, true));
-                data.randomize(specs.get(i).seed());
-                data.mapper().map(0, data.size(), (off, len, d) -> fs.device().flush(off, len));
-                progress.add(data.size());
-                return null;
             });
         }
+        target.refreshMount();
+        for (FileOps.Failure f : result.failures()) {
+            err().println("famfs creat: " + f.message());
+        }
+        if (!result.failures().isEmpty() && specs.size() > 1) {
+            err().println("famfs creat: " + result.failures().size() + " of " + specs.size() + " files not created");
+        }
+        err().flush();
+        if (stats) {
+            timer.print(err(), "creat", specs.size(), bytes);
+        }
+        return result.ok() ? 0 : 1;
     }
 
     private List<Spec> specs() {
         if (!multi.isEmpty()) {
             if (file != null || size != null) {
                 throw new FamfsException("--multi cannot be combined with a FILE or -s");
+            }
+            if (randomize || seed != 0) {
+                throw new FamfsException("--multi takes each file's seed as NAME,SIZE,SEED; -S and -r cannot be combined with it");
             }
             List<Spec> specs = new ArrayList<>();
             for (String m : multi) {
@@ -145,9 +139,10 @@ class CreatCommand extends Subcommand {
         if (file == null) {
             throw new FamfsException("name a FILE to create (or use --multi)");
         }
-        if (size == null || size <= 0) {
+        if (size != null && size <= 0) {
             throw new FamfsException(file + ": a positive size is required (-s SIZE)");
         }
-        return List.of(new Spec(target.relative(file), size, randomize || seed != 0 ? seed : 0));
+        // no -s: only an existing file, which keeps its size (upstream's re-fill of a file)
+        return List.of(new Spec(target.relative(file), size == null ? 0 : size, randomize || seed != 0 ? seed : 0));
     }
 }

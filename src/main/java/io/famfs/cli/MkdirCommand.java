@@ -4,14 +4,12 @@ import io.famfs.FamfsException;
 import io.famfs.log.Famfs;
 import io.famfs.log.MasterSession;
 import io.famfs.log.NodeIdentity;
-import io.famfs.namespace.Namespace;
-import io.famfs.namespace.PathRules;
+import io.famfs.ops.FileOps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** {@code famfs mkdir [-p] [-m MODE] [-u UID] [-g GID] DIR}: master only. */
@@ -46,27 +44,11 @@ class MkdirCommand extends Subcommand {
         List<String> rels = dirs.stream().map(target::relative).toList();
         try (Famfs fs = target.open(true); MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid())) {
             for (int k = 0; k < dirs.size(); k++) {
-                String d = dirs.get(k);
                 String rel = rels.get(k);
-                if (rel.isEmpty()) {
-                    if (parents) {
-                        continue;
-                    }
+                if (rel.isEmpty() && !parents) {
                     throw new FamfsException("/: the root directory already exists");
                 }
-                String problem = PathRules.problem(rel);
-                if (problem != null) {
-                    throw new FamfsException("invalid path '" + d + "': " + problem);
-                }
-                for (String path : parents ? prefixes(rel) : List.of(rel)) {
-                    Namespace.Node existing = session.namespace().lookup(path);
-                    if (existing instanceof Namespace.Dir && parents) {
-                        continue;
-                    }
-                    if (existing != null) {
-                        throw new FamfsException(path + ": already exists");
-                    }
-                    session.mkdir(path, mode, u, g);
+                for (String path : FileOps.mkdir(session, rel, mode, u, g, parents)) {
                     if (verbose) {
                         out().println("mkdir " + path);
                     }
@@ -75,16 +57,5 @@ class MkdirCommand extends Subcommand {
         }
         target.refreshMount();
         return 0;
-    }
-
-    /** "a/b/c" gives a, a/b, a/b/c. */
-    static List<String> prefixes(String rel) {
-        List<String> out = new ArrayList<>();
-        int i = -1;
-        while ((i = rel.indexOf('/', i + 1)) > 0) {
-            out.add(rel.substring(0, i));
-        }
-        out.add(rel);
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package io.famfs.cli;
 
+import io.famfs.ops.Workers;
 import io.famfs.FamfsException;
 import io.famfs.namespace.FileData;
 import io.famfs.namespace.Namespace;

@@ -46,16 +46,16 @@ public record AllocConfig(int nbuckets, int nstrips, long chunkSize) {
         }
         if (chunkSize <= 0 || Long.bitCount(chunkSize) != 1 || chunkSize % allocUnit != 0) {
             throw new FamfsException(String.format(
-                    "interleave chunk size 0x%x must be a power of two and a multiple of the 0x%x alloc unit", chunkSize, allocUnit));
+                    "interleave chunk size 0x%x must be a power of two and a multiple of the 0x%x alloc unit", chunkSize, allocUnit), FamfsException.Reason.INVALID);
         }
         if (nbuckets < 1 || nbuckets > MAX_BUCKETS) {
-            throw new FamfsException("nbuckets " + nbuckets + " must be between 1 and " + MAX_BUCKETS);
+            throw new FamfsException("nbuckets " + nbuckets + " must be between 1 and " + MAX_BUCKETS, FamfsException.Reason.INVALID);
         }
         if (nstrips < 1 || nstrips > nbuckets || nstrips > MAX_STRIPS) {
-            throw new FamfsException("nstrips " + nstrips + " must be between 1 and min(nbuckets " + nbuckets + ", " + MAX_STRIPS + ")");
+            throw new FamfsException("nstrips " + nstrips + " must be between 1 and min(nbuckets " + nbuckets + ", " + MAX_STRIPS + ")", FamfsException.Reason.INVALID);
         }
         if (deviceSize / nbuckets < MIN_BUCKET_SIZE) {
-            throw new FamfsException("nbuckets " + nbuckets + " gives buckets smaller than 1 GiB on a " + deviceSize + "-byte device");
+            throw new FamfsException("nbuckets " + nbuckets + " gives buckets smaller than 1 GiB on a " + deviceSize + "-byte device", FamfsException.Reason.INVALID);
         }
         return this;
     }

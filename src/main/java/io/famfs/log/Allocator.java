@@ -39,7 +39,7 @@ public final class Allocator {
         }
         if (first < 0) {
             throw new FamfsException(String.format("device full: no free run of %d bytes for a %d-byte file",
-                    units * allocUnit, size));
+                    units * allocUnit, size), FamfsException.Reason.NO_SPACE);
         }
         bitmap.set(first, units);
         cursor = first + units;
@@ -88,7 +88,7 @@ public final class Allocator {
             }
             throw new FamfsException(String.format(
                     "device full: cannot place %d strips of %d bytes in %d buckets for a %d-byte file",
-                    config.nstrips(), stripUnits * allocUnit, config.nbuckets(), size));
+                    config.nstrips(), stripUnits * allocUnit, config.nbuckets(), size), FamfsException.Reason.NO_SPACE);
         }
         return new Fmap.Interleaved(config.nstrips(), config.chunkSize(), strips);
     }

@@ -30,6 +30,8 @@ public final class MasterSession implements AutoCloseable {
     private AllocationBitmap bitmap;
     private Allocator allocator;
     private boolean open = true;
+    /** Files allocated in this session whose entries are not logged yet (see {@link #allocate}). */
+    private final java.util.Set<String> pending = new java.util.HashSet<>();
 
     private MasterSession(Famfs fs) {
         this.fs = fs;
@@ -77,24 +79,53 @@ public final class MasterSession implements AutoCloseable {
     }
 
     /** Logs a directory. The parent must exist; an existing directory is an error. */
-    public void mkdir(String path, int mode, int uid, int gid) {
+    public synchronized void mkdir(String path, int mode, int uid, int gid) {
         checkNewPath(path);
         append(new LogRecord.Mkdir(path, uid, gid, mode & 07777));
     }
 
     /** Allocates and logs a file; returns the logged record. */
     public LogRecord.File createFile(String path, long size, int mode, int uid, int gid, AllocConfig config) {
+        LogRecord.File record = allocate(path, size, mode, uid, gid, config);
+        publish(record);
+        return record;
+    }
+
+    /**
+     * Allocates a file's space and reserves its name and a log slot, without logging it:
+     * the caller writes the data, then {@link #publish}es the entry, so a logged file
+     * always has its data (a crash or failure in between leaves nothing in the log; the
+     * space is free again for the next session). Thread-safe with {@link #publish}.
+     */
+    public synchronized LogRecord.File allocate(String path, long size, int mode, int uid, int gid, AllocConfig config) {
         checkNewPath(path);
         if (size <= 0) {
-            throw new FamfsException(path + ": file size must be positive");
+            throw new FamfsException(path + ": file size must be positive", FamfsException.Reason.INVALID);
         }
         Superblock sb = fs.superblock();
         config.validate(sb.deviceSize(), sb.allocUnit());
-        checkLogSpace();
+        LogHeader log = fs.log();
+        if (log.nextIndex() + pending.size() > log.lastIndex()) {
+            throw new FamfsException("log full: all " + log.capacity() + " entries of " + fs.device().path()
+                    + " are used or being filled", FamfsException.Reason.NO_SPACE);
+        }
         Fmap fmap = allocator().allocate(size, config);
         LogRecord.File record = new LogRecord.File(path, size, LogRecord.FLAG_ALL_HOSTS_RW, uid, gid, mode & 07777, fmap);
-        append(record);
+        pending.add(path);
         return record;
+    }
+
+    /** Logs a file {@link #allocate}d in this session (its data is written). */
+    public synchronized void publish(LogRecord.File allocated) {
+        if (!pending.remove(allocated.path())) {
+            throw new IllegalStateException(allocated.path() + " was not allocated in this session");
+        }
+        append(allocated);
+    }
+
+    /** Gives up a file {@link #allocate}d in this session: it is never logged. */
+    public synchronized void abandon(LogRecord.File allocated) {
+        pending.remove(allocated.path());
     }
 
     /** Logs a file over existing extents ({@code famfs clone}: a deliberate cross-link). */
@@ -118,17 +149,17 @@ public final class MasterSession implements AutoCloseable {
         ensureOpen();
         String problem = PathRules.newPathProblem(path);
         if (problem != null) {
-            throw new FamfsException("invalid path '" + path + "': " + problem);
+            throw new FamfsException("invalid path '" + path + "': " + problem, FamfsException.Reason.INVALID);
         }
         Namespace.Node parent = namespace().lookup(PathRules.parent(path));
         if (parent == null) {
-            throw new FamfsException(path + ": parent directory does not exist");
+            throw new FamfsException(path + ": parent directory does not exist", FamfsException.Reason.NOT_FOUND);
         }
         if (!(parent instanceof Namespace.Dir)) {
-            throw new FamfsException(path + ": parent is not a directory");
+            throw new FamfsException(path + ": parent is not a directory", FamfsException.Reason.INVALID);
         }
-        if (namespace().lookup(path) != null) {
-            throw new FamfsException(path + ": already exists");
+        if (namespace().lookup(path) != null || pending.contains(path)) {
+            throw new FamfsException(path + ": already exists", FamfsException.Reason.EXISTS);
         }
     }
 
@@ -136,7 +167,7 @@ public final class MasterSession implements AutoCloseable {
         LogHeader log = fs.log();
         if (log.nextIndex() > log.lastIndex()) {
             throw new FamfsException("log full: all " + log.capacity() + " entries of " + fs.device().path()
-                    + " are used");
+                    + " are used", FamfsException.Reason.NO_SPACE);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.famfs.api;
 
+import io.famfs.testing.Daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.famfs.fuse.MountTable;

@@ -152,8 +152,11 @@ class CliWorkflowTest {
         Files.writeString(src.resolve("sub/hello.txt"), "hello famfs\n");
         Files.writeString(src.resolve("sub/deeper/x"), "x");
         famfs("mkdir", "dst").ok();
-        famfs("cp", "-r", "-c", src.toString(), "dst").ok(); // into an existing directory: dst/src
-        famfs("cp", "-r", "-c", src.toString(), "copy").ok(); // to a new name: copy
+        famfs("cp", "-r", "-c", src.toString(), "dst").expect(1); // -c only compares: nothing there yet
+        assertEquals(null, namespace().lookup("dst/src"));
+        famfs("cp", "-r", src.toString(), "dst").ok(); // into an existing directory: dst/src
+        famfs("cp", "-r", src.toString(), "copy").ok(); // to a new name: copy
+        famfs("cp", "-r", "-c", src.toString(), "dst").ok(); // and compares equal (dst/src)
         Namespace ns = namespace();
         assertInstanceOf(Namespace.Dir.class, ns.lookup("copy/sub/deeper"));
         assertEquals(big.length, ((Namespace.File) ns.lookup("copy/big.bin")).size());

@@ -1,4 +1,4 @@
-package io.famfs.cli;
+package io.famfs.ops;
 
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -9,15 +9,15 @@ import java.util.function.Function;
 import java.util.ArrayList;
 
 /** Runs independent per-file jobs on {@code threads} threads and collects their results in order. */
-final class Workers {
+public final class Workers {
     private Workers() {
     }
 
-    static int defaultThreads() {
+    public static int defaultThreads() {
         return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
     }
 
-    static <T, R> List<R> map(int threads, List<T> items, Function<T, R> job) {
+    public static <T, R> List<R> map(int threads, List<T> items, Function<T, R> job) {
         if (threads <= 1 || items.size() <= 1) {
             List<R> out = new ArrayList<>(items.size());
             for (T item : items) {

@@ -1,4 +1,4 @@
-package io.famfs.api;
+package io.famfs.testing;
 
 import io.famfs.fuse.MountTable;
 import io.famfs.fuse.Unmount;
@@ -20,14 +20,14 @@ import java.util.concurrent.TimeUnit;
  * A mount daemon started the way users start it ({@code bin/famfs mount}), with its own
  * node identity, HTTP port and token file, and an HTTP client for its API.
  */
-final class Daemon implements AutoCloseable {
-    static final Path HOME = Path.of(System.getProperty("famfs.home", ".")).toAbsolutePath();
+public final class Daemon implements AutoCloseable {
+    public static final Path HOME = Path.of(System.getProperty("famfs.home", ".")).toAbsolutePath();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    final Path mountPoint;
-    final int port;
-    final Path tokenFile;
-    final String nodeUuid;
+    public final Path mountPoint;
+    public final int port;
+    public final Path tokenFile;
+    public final String nodeUuid;
 
     private Daemon(Path mountPoint, int port, Path tokenFile, String nodeUuid) {
         this.mountPoint = mountPoint;
@@ -36,13 +36,13 @@ final class Daemon implements AutoCloseable {
         this.nodeUuid = nodeUuid;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    static Daemon mount(Path device, String nodeUuid, String... extra) throws Exception {
+    public static Daemon mount(Path device, String nodeUuid, String... extra) throws Exception {
         Path mp = Files.createTempDirectory("famfs-api-mnt");
         Path token = Files.createTempDirectory("famfs-api-token").resolve("token");
         int port = freePort();
@@ -58,20 +58,20 @@ final class Daemon implements AutoCloseable {
         return new Daemon(mp, port, token, nodeUuid);
     }
 
-    String token() throws IOException {
+    public String token() throws IOException {
         return Files.readString(tokenFile).strip();
     }
 
-    record Reply(int status, String body) {
+    public record Reply(int status, String body) {
     }
 
-    Reply get(String path) throws Exception {
+    public Reply get(String path) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body());
     }
 
-    Reply send(String method, String path, String json, String token) throws Exception {
+    public Reply send(String method, String path, String json, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
@@ -82,12 +82,12 @@ final class Daemon implements AutoCloseable {
         return new Reply(r.statusCode(), r.body());
     }
 
-    Reply post(String path, String json) throws Exception {
+    public Reply post(String path, String json) throws Exception {
         return send("POST", path, json, token());
     }
 
     /** The server process serving this mount. */
-    ProcessHandle process() {
+    public ProcessHandle process() {
         return ProcessHandle.allProcesses()
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains("--foreground")
                         && List.of(a).contains(mountPoint.toString())).orElse(false))
