@@ -179,7 +179,8 @@ public final class Namespace {
             if (e.offset() % allocUnit != 0) {
                 return String.format("extent offset 0x%x is not aligned to the 0x%x alloc unit", e.offset(), allocUnit);
             }
-            if (e.offset() + e.length() > deviceSize || e.offset() + e.length() < 0) {
+            // offsets are u64 on media: a "negative" one is beyond any device, however long the extent
+            if (e.offset() < 0 || e.offset() + e.length() > deviceSize || e.offset() + e.length() < 0) {
                 return String.format("extent 0x%x+0x%x lies beyond the device (0x%x bytes)", e.offset(), e.length(), deviceSize);
             }
         }
