@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Long run of the corrupted-metadata torture suite (src/test/java/io/famfs/torture):
-# every jqwik property of CorruptMetadataProperties with TRIES tries each (CI runs 400).
+# every jqwik property of CorruptMetadataProperties with TRIES tries each (CI runs 200).
 # Prints the cases run, cases/s and failures. Builds through the shared build lock.
 # Usage: bench/fuzz.sh [TRIES]        (default 1000000 tries per property; 5 properties)
 # A failing property is printed with its jqwik seed and shrunk sample; target/jqwik-database
