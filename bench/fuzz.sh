@@ -29,7 +29,7 @@ except Exception:
 PY
 )
 echo "${summary:-fuzz summary: (none: the run did not get to the tests, see $log)}"
-printf "wall time (build + image set-up + cases): %.1f s\n" "$(echo "$end - $start" | bc -l)"
+printf "wall time (waiting for the build lock, build, image set-up, cases): %.1f s\n" "$(echo "$end - $start" | bc -l)"
 echo "failing properties: $failed of 5 (mvn exit $status)"
 if [[ $failed != 0 ]]; then
   grep -h -A3 '^java.lang.AssertionError' target/surefire-reports/io.famfs.torture.CorruptMetadataProperties.txt | head -n 20
