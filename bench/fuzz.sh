@@ -3,7 +3,7 @@
 # every jqwik property of CorruptMetadataProperties with TRIES tries each (CI runs 200).
 # Prints the cases run, cases/s and failures. Builds through the shared build lock.
 # Usage: bench/fuzz.sh [TRIES]        (default 1000000 tries per property; 5 properties)
-# A failing property is printed with its jqwik seed and shrunk sample; target/jqwik-database
+# A failing property is printed with its jqwik seed and shrunk sample; .jqwik-database
 # keeps it, so the next run of the same property tries that sample first.
 set -uo pipefail
 home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)

@@ -141,14 +141,23 @@ class FioIntegrityIT {
     static Fio fio(Path file, Target t, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("fio", "--name=" + t.name(), "--filename=" + file,
                 "--filesize=" + t.size(), "--size=" + t.size(), "--bs=4k", "--verify=crc32c", "--verify_fatal=1",
-                "--fallocate=none", "--create_on_open=0", "--randrepeat=1", "--group_reporting"));
+                "--fallocate=none", "--create_on_open=0", "--randrepeat=1", "--group_reporting",
+                "--verify_state_save=0"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // fio may still leave files in its working directory: give it a scratch one
+        Path scratch = Files.createTempDirectory("famfs-fio");
+        Process p = new ProcessBuilder(cmd).directory(scratch.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("fio timed out: " + String.join(" ", cmd) + "\n" + out);
         }
+        try (var left = Files.list(scratch)) {
+            for (Path f : left.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(scratch);
         return new Fio(p.exitValue(), String.join(" ", cmd) + "\n" + out);
     }
 
