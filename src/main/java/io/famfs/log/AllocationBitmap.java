@@ -80,7 +80,7 @@ public final class AllocationBitmap {
         if (e.offset() < 0 || e.length() <= 0 || count <= 0 || e.offset() % allocUnit != 0 || first + count > nbits) {
             outOfRange++;
             problems.add(String.format("log entry %d (%s): extent 0x%x+0x%x is misaligned or beyond the device",
-                    index, path, e.offset(), e.length()));
+                    index, io.famfs.namespace.PathRules.printable(path), e.offset(), e.length()));
             return;
         }
         for (long b = first; b < first + count; b++) {
