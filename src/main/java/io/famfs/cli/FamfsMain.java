@@ -28,6 +28,13 @@ public class FamfsMain implements QuarkusApplication {
         if (System.getenv("QUARKUS_HTTP_HOST_ENABLED") == null) {
             System.setProperty("quarkus.http.host-enabled", "true");
         }
+        // plain HTTP on loopback only: off loopback, HTTPS or no start (one line, no trace)
+        try {
+            io.famfs.api.ApiTls.configure();
+        } catch (io.famfs.FamfsException e) {
+            System.err.println("famfs mount: " + e.getMessage());
+            System.exit(e.exitCode());
+        }
         Quarkus.run(FamfsMain.class, args);
     }
 
