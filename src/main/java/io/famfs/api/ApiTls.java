@@ -13,11 +13,22 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The fleet API's transport rule: plain HTTP on loopback only. The bearer token guards
@@ -60,8 +71,7 @@ public class ApiTls {
             throw new FamfsException("FAMFS_TLS_CERT and FAMFS_TLS_KEY go together: set both (PEM files) or neither");
         }
         if (cert != null) {
-            certificates("FAMFS_TLS_CERT", cert);
-            privateKey(key);
+            privateKey(key, certificates("FAMFS_TLS_CERT", cert).getFirst());
             sys.setProperty("quarkus.tls.key-store.pem.famfs.cert", cert);
             sys.setProperty("quarkus.tls.key-store.pem.famfs.key", key);
         }
@@ -158,12 +168,14 @@ public class ApiTls {
         }
     }
 
-    private static void certificates(String setting, String file) {
-        Path p = Path.of(file);
-        try (InputStream in = Files.newInputStream(p)) {
-            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+    /** The certificates in a PEM file (at least one), or a one-line error. */
+    private static List<? extends Certificate> certificates(String setting, String file) {
+        try (InputStream in = Files.newInputStream(Path.of(file))) {
+            List<? extends Certificate> certs = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
+            if (certs.isEmpty()) {
                 throw new FamfsException(setting + ": " + file + " holds no PEM certificate");
             }
+            return certs;
         } catch (IOException e) {
             throw new FamfsException(setting + ": cannot read " + file + " (" + e.getClass().getSimpleName().replace("Exception", "") + ")");
         } catch (CertificateException e) {
@@ -171,7 +183,11 @@ public class ApiTls {
         }
     }
 
-    private static void privateKey(String file) {
+    private static final Pattern PEM_KEY =
+            Pattern.compile("-----BEGIN ([A-Z ]*)PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END \\1PRIVATE KEY-----");
+
+    /** An unencrypted PEM private key; a PKCS#8 one must be the certificate's (checked by signing). */
+    private static void privateKey(String file, Certificate cert) {
         String text;
         try {
             text = Files.readString(Path.of(file));
@@ -180,8 +196,53 @@ public class ApiTls {
         } catch (IOException e) {
             throw new FamfsException("FAMFS_TLS_KEY: cannot read " + file + " (" + e.getClass().getSimpleName().replace("Exception", "") + ")");
         }
-        if (!text.contains("-----BEGIN") || !text.contains("PRIVATE KEY-----")) {
-            throw new FamfsException("FAMFS_TLS_KEY: " + file + " is not a PEM private key");
+        Matcher m = PEM_KEY.matcher(text);
+        String notAKey = "FAMFS_TLS_KEY: " + file + " is not a PEM private key";
+        if (!m.find()) {
+            throw new FamfsException(notAKey);
+        }
+        String kind = m.group(1).strip();
+        if (kind.equals("ENCRYPTED")) {
+            throw new FamfsException("FAMFS_TLS_KEY: " + file + " is encrypted; give the key unencrypted, in a file only root can read");
+        }
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(m.group(2).strip());
+        } catch (IllegalArgumentException e) {
+            throw new FamfsException(notAKey);
+        }
+        if (der.length < 2 || der[0] != 0x30) {
+            throw new FamfsException(notAKey);
+        }
+        if (!kind.isEmpty()) {
+            return; // PKCS#1 (RSA) or SEC1 (EC): the TLS registry reads them itself
+        }
+        PublicKey pub = cert.getPublicKey();
+        String mismatch = "FAMFS_TLS_KEY: " + file + " is not the private key of the certificate in FAMFS_TLS_CERT";
+        try {
+            PrivateKey key = KeyFactory.getInstance(pub.getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(der));
+            String alg = switch (pub.getAlgorithm()) {
+                case "EC" -> "SHA256withECDSA";
+                case "RSA" -> "SHA256withRSA";
+                case "Ed25519", "Ed448", "EdDSA" -> pub.getAlgorithm();
+                default -> null;
+            };
+            if (alg == null) {
+                return;
+            }
+            byte[] probe = "famfs".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Signature sign = Signature.getInstance(alg);
+            sign.initSign(key);
+            sign.update(probe);
+            byte[] sig = sign.sign();
+            Signature verify = Signature.getInstance(alg);
+            verify.initVerify(pub);
+            verify.update(probe);
+            if (!verify.verify(sig)) {
+                throw new FamfsException(mismatch);
+            }
+        } catch (GeneralSecurityException | ClassCastException e) {
+            throw new FamfsException(mismatch);
         }
     }
 

@@ -65,4 +65,33 @@ class ApiTlsTest {
         assertThrows(FamfsException.class, () -> ApiTls.configure(Map.of("FAMFS_TLS_KEY", junk.toString()), new Properties(), app("0.0.0.0")));
         assertThrows(FamfsException.class, () -> ApiTls.configure(Map.of("FAMFS_TLS_CLIENT_CA", junk.toString()), new Properties(), app("127.0.0.1")));
     }
+
+    private static String resource(String name) throws Exception {
+        return Path.of(ApiTlsTest.class.getResource("/tls/" + name).toURI()).toString();
+    }
+
+    @Test
+    void aCertificateAndItsKeyMeanHttpsOnlyThroughTheTlsRegistry() throws Exception {
+        Properties sys = new Properties();
+        ApiTls.configure(Map.of("QUARKUS_HTTP_HOST", "0.0.0.0", "FAMFS_TLS_CERT", resource("test.crt"),
+                "FAMFS_TLS_KEY", resource("test.key"), "FAMFS_TLS_CLIENT_CA", resource("test.crt")), sys, app("127.0.0.1"));
+        assertEquals(resource("test.crt"), sys.getProperty("quarkus.tls.key-store.pem.famfs.cert"));
+        assertEquals(resource("test.key"), sys.getProperty("quarkus.tls.key-store.pem.famfs.key"));
+        assertEquals(resource("test.crt"), sys.getProperty("quarkus.tls.trust-store.pem.certs"));
+        assertEquals("disabled", sys.getProperty("quarkus.http.insecure-requests"));
+        assertEquals("7373", sys.getProperty("quarkus.http.ssl-port"));
+        assertEquals("true", sys.getProperty(ApiTls.CLIENT_CERT_REQUIRED));
+    }
+
+    @Test
+    void aKeyThatIsNotTheCertificatesIsAOneLineError() throws Exception {
+        Path dir = Files.createTempDirectory("famfs-tls");
+        Path garbled = Files.writeString(dir.resolve("garbled.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        Path encrypted = Files.writeString(dir.resolve("enc.key"), "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+        for (String key : new String[] {resource("other.key"), garbled.toString(), encrypted.toString()}) {
+            FamfsException e = assertThrows(FamfsException.class, () -> ApiTls.configure(Map.of("FAMFS_TLS_CERT", resource("test.crt"),
+                    "FAMFS_TLS_KEY", key), new Properties(), app("127.0.0.1")));
+            assertTrue(e.getMessage().startsWith("FAMFS_TLS_KEY: " + key), e.getMessage());
+        }
+    }
 }
