@@ -134,20 +134,7 @@ public final class Libc {
 
     /** Maps {@code length} bytes of {@code fd} shared; returns the raw address. */
     public static long mmap(int fd, long length, boolean writable) {
-        int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, prot,
-                    MAP_SHARED, fd, 0L);
-            if (addr.address() == MAP_FAILED) {
-                throw new NativeException("mmap", errno(state));
-            }
-            return addr.address();
-        } catch (NativeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        return mmap(0, length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
     }
 
     /** mmap(2) in full: {@code address} is a hint, or the exact place with MAP_FIXED. */

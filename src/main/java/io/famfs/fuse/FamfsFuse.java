@@ -516,14 +516,7 @@ public class FamfsFuse extends FuseStubFS {
             if (v == null) {
                 return -Errno.ENODATA; // never ENOSYS: the kernel would stop asking for any name
             }
-            if (size == 0) {
-                return v.length;
-            }
-            if (size < v.length) {
-                return -Errno.ERANGE;
-            }
-            value.put(0, v, 0, v.length);
-            return v.length;
+            return xattrReply(v, value, size);
         } catch (Throwable t) {
             return fail("getxattr", path, t);
         }
@@ -541,18 +534,22 @@ public class FamfsFuse extends FuseStubFS {
                 names.writeBytes(n.getBytes(StandardCharsets.UTF_8));
                 names.write(0);
             }
-            byte[] v = names.toByteArray();
-            if (size == 0) {
-                return v.length;
-            }
-            if (size < v.length) {
-                return -Errno.ERANGE;
-            }
-            list.put(0, v, 0, v.length);
-            return v.length;
+            return xattrReply(names.toByteArray(), list, size);
         } catch (Throwable t) {
             return fail("listxattr", path, t);
         }
+    }
+
+    /** A size-0 call asks for the length; a buffer too small is ERANGE. */
+    private static int xattrReply(byte[] v, Pointer buf, long size) {
+        if (size == 0) {
+            return v.length;
+        }
+        if (size < v.length) {
+            return -Errno.ERANGE;
+        }
+        buf.put(0, v, 0, v.length);
+        return v.length;
     }
 
     @Override
