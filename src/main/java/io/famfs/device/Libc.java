@@ -24,6 +24,11 @@ public final class Libc {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
+    public static final int MAP_PRIVATE = 2;
+    public static final int MAP_FIXED = 0x10;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final int PROT_NONE = 0;
     public static final int MS_SYNC = 4;
     public static final int MADV_POPULATE_READ = 22;
     public static final int MADV_POPULATE_WRITE = 23;
@@ -134,6 +139,23 @@ public final class Libc {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, prot,
                     MAP_SHARED, fd, 0L);
+            if (addr.address() == MAP_FAILED) {
+                throw new NativeException("mmap", errno(state));
+            }
+            return addr.address();
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** mmap(2) in full: {@code address} is a hint, or the exact place with MAP_FIXED. */
+    public static long mmap(long address, long length, int prot, int flags, int fd, long offset) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.ofAddress(address), length, prot,
+                    flags, fd, offset);
             if (addr.address() == MAP_FAILED) {
                 throw new NativeException("mmap", errno(state));
             }

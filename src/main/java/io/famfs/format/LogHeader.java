@@ -96,7 +96,10 @@ public final class LogHeader {
             return String.format("log last index %d is wrong for a %d-byte log", lastIndex(), expectedLen);
         }
         long next = nextIndex();
-        if (next > lastIndex() + 1 || nextSeqnum() != next) {
+        long seq = nextSeqnum();
+        // publishNext stores next_seqnum, then next_index: a reader between the two stores
+        // (another host, or a process not holding the lock) sees the seqnum one ahead
+        if (next > lastIndex() + 1 || (seq != next && seq != next + 1)) {
             return String.format("log next index %d / next seqnum %d out of range", next, nextSeqnum());
         }
         return null;
