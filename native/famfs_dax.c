@@ -542,12 +542,16 @@ static void *map_direct(void *addr, size_t len, int prot, int flags, int fd, off
 {
     int fixed = (flags & MAP_FIXED) != 0;
     int shared = (flags & MAP_TYPE) == MAP_SHARED;
-    int rw = shared && (prot & PROT_WRITE);
     int acc = fcntl(fd, F_GETFL);
-    if (acc < 0 || (acc & O_ACCMODE) == O_WRONLY || (rw && (acc & O_ACCMODE) != O_RDWR)) {
+    if (acc < 0 || (acc & O_ACCMODE) == O_WRONLY || (shared && (prot & PROT_WRITE) && (acc & O_ACCMODE) != O_RDWR)) {
         *why = "the descriptor's access mode does not allow this mapping";
         return MAP_FAILED;
     }
+    /*
+     * A shared mapping of an O_RDWR descriptor gets a read/write device, even if mapped
+     * read-only now: as for a plain file, mprotect may make it writable later.
+     */
+    int rw = shared && (acc & O_ACCMODE) == O_RDWR;
 
     char fmtext[FMAP_BUF];
     if (get_xattr(fd, XATTR_FMAP, fmtext, sizeof fmtext) < 0) {
@@ -676,7 +680,7 @@ static void *map_direct(void *addr, size_t len, int prot, int flags, int fd, off
         }
     }
     DEBUG("fd %d: direct %s mapping of file offset %llu length %llu at %p (%d device pieces, granule %lu KiB)",
-          fd, rw ? "read/write" : "read-only", (unsigned long long)uoff, (unsigned long long)ulen, (void *)ret,
+          fd, (prot & PROT_WRITE) ? "read/write" : "read-only", (unsigned long long)uoff, (unsigned long long)ulen, (void *)ret,
           calls, (unsigned long)(g >> 10));
     return (void *)ret;
 
