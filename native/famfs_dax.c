@@ -51,7 +51,7 @@
 #define MAX_PIECES 256          /* extents or strips in one fmap */
 #define FMAP_BUF 16384
 #define MAX_MAPPINGS 1024       /* direct mappings alive at once */
-#define MAX_LIVE 8              /* live sub-ranges of one mapping (holes punched by munmap) */
+#define MAX_LIVE 16             /* live sub-ranges of one mapping (holes punched by munmap; more: ENOMEM) */
 #define MAX_MAP_CALLS 16384     /* device pieces of one direct mapping */
 
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
@@ -505,9 +505,9 @@ static int release(struct mapping *m, uintptr_t lo, uintptr_t hi)
             nl[n++] = (struct range){ hi, r.hi };
     }
     if (n > MAX_LIVE) {
-        /* too many holes to track: keep the outer bounds of the rest alive */
-        nl[0].hi = nl[n - 1].hi;
-        n = 1;
+        /* too many holes to track: refused as the kernel refuses a split past max_map_count */
+        errno = ENOMEM;
+        return -1;
     }
     memcpy(m->live, nl, sizeof(struct range) * (size_t)n);
     m->nlive = n;
