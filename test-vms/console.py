@@ -9,8 +9,17 @@ start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sock_path)
 s.sendall((command + "\n").encode())
+s.setblocking(False)
 deadline = time.time() + timeout
 while time.time() < deadline:
+    # drain the socket: what the guest prints is read from the log file, but QEMU writes it
+    # to this socket too, one byte per write, and stalls the guest's serial port once about
+    # 200 of those unread writes fill the socket's buffer
+    try:
+        while s.recv(65536):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
     with open(log_path, "rb") as f:
         f.seek(start)
         text = f.read().decode(errors="replace")

@@ -66,7 +66,8 @@ public final class ApiListener {
             return "";
         }
         String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
+        String scheme = "disabled".equals(System.getProperty("quarkus.http.insecure-requests")) ? "https://" : "http://";
+        return scheme + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
     }
 
     private static String argument(String[] args) {

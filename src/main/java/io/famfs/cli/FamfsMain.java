@@ -34,6 +34,13 @@ public class FamfsMain implements QuarkusApplication {
             System.err.println("famfs mount: " + e.getMessage());
             System.exit(1);
         }
+        // plain HTTP on loopback only: off loopback, HTTPS or no start (one line, no trace)
+        try {
+            io.famfs.api.ApiTls.configure();
+        } catch (io.famfs.FamfsException e) {
+            System.err.println("famfs mount: " + e.getMessage());
+            System.exit(e.exitCode());
+        }
         Quarkus.run(FamfsMain.class, args);
     }
 

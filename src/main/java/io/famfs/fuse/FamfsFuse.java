@@ -485,7 +485,7 @@ public class FamfsFuse extends FuseStubFS {
     /** The attributes of a path; null when it does not exist. */
     private Map<String, byte[]> xattrs(String path) {
         if (path.equals("/")) {
-            return Xattrs.root(fs, home);
+            return Xattrs.root(fs, home, brokerSocket);
         }
         if (MetaFile.at(path) != null) {
             return Map.of();
@@ -494,13 +494,15 @@ public class FamfsFuse extends FuseStubFS {
         if (node == null) {
             return null;
         }
-        return node instanceof Namespace.File f ? Xattrs.file(fs, f) : Map.of();
+        return node instanceof Namespace.File f ? Xattrs.file(fs, f, brokerSocket) : Map.of();
     }
 
     private volatile MountHome home;
+    private volatile java.nio.file.Path brokerSocket;
 
-    void home(MountHome h) {
+    void home(MountHome h, java.nio.file.Path broker) {
         this.home = h;
+        this.brokerSocket = broker;
     }
 
     @Override

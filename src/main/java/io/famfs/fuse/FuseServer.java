@@ -29,6 +29,7 @@ public final class FuseServer implements AutoCloseable {
     private volatile Throwable loopFailure;
     private volatile boolean closed;
     private volatile MountHome home;
+    private volatile Broker broker;
 
     private FuseServer(MountedFs mounted, Path mountPoint) {
         this.mounted = mounted;
@@ -181,7 +182,10 @@ public final class FuseServer implements AutoCloseable {
         MountHome h = MountHome.of(mountPoint);
         h.create(mountPoint, mounted.famfs().device().path(), mounted.superblock().fsUuid(), api);
         home = h;
-        fuse.home(h);
+        if (broker == null) {
+            broker = Broker.start(mounted, mountPoint, h.brokerSocket());
+        }
+        fuse.home(h, broker.socketPath());
     }
 
     /** This mount's home, once published. */
@@ -218,6 +222,9 @@ public final class FuseServer implements AutoCloseable {
             loop.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (broker != null) {
+            broker.close();
         }
         mounted.famfs().close();
         if (home != null) {

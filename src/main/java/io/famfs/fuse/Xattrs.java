@@ -14,8 +14,10 @@ import java.util.Map;
  *   on the mount root    user.famfs.fsuuid   the file system UUID this mount replayed
  *                        user.famfs.state    "ok", or "down: KIND: why" once quarantined
  *                        user.famfs.home     the mount's home directory (see MountHome)
+ *                        user.famfs.broker   the mount's descriptor broker socket
  *   on every file        user.famfs.device   the device path
  *                        user.famfs.fmap     the file's map, encoding below
+ *                        user.famfs.broker   the mount's descriptor broker socket
  * </pre>
  * {@code user.famfs.fmap}, version 1: ASCII lines, numbers in decimal, '\n' ends each:
  * <pre>
@@ -36,25 +38,32 @@ final class Xattrs {
     static final String HOME = "user.famfs.home";
     static final String DEVICE = "user.famfs.device";
     static final String FMAP = "user.famfs.fmap";
+    static final String BROKER = "user.famfs.broker";
 
     private Xattrs() {
     }
 
     /** The attributes of the root directory. */
-    static Map<String, byte[]> root(MountedFs fs, MountHome home) {
+    static Map<String, byte[]> root(MountedFs fs, MountHome home, java.nio.file.Path broker) {
         Map<String, byte[]> m = new LinkedHashMap<>();
         m.put(FSUUID, bytes(fs.superblock().fsUuid().toString()));
         m.put(STATE, bytes(fs.health().fault().map(f -> "down: " + f.kind() + ": " + f.detail()).orElse("ok")));
         if (home != null) {
             m.put(HOME, bytes(home.dir().toString()));
         }
+        if (broker != null) {
+            m.put(BROKER, bytes(broker.toString()));
+        }
         return m;
     }
 
-    static Map<String, byte[]> file(MountedFs fs, Namespace.File f) {
+    static Map<String, byte[]> file(MountedFs fs, Namespace.File f, java.nio.file.Path broker) {
         Map<String, byte[]> m = new LinkedHashMap<>();
         m.put(DEVICE, bytes(fs.famfs().device().path().toAbsolutePath().toString()));
         m.put(FMAP, bytes(encode(f.meta().fmap(), f.size())));
+        if (broker != null) {
+            m.put(BROKER, bytes(broker.toString()));
+        }
         return m;
     }
 

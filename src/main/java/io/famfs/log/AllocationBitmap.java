@@ -76,10 +76,11 @@ public final class AllocationBitmap {
     private void mark(long index, String path, Extent e) {
         long first = e.offset() / allocUnit;
         long count = ceilDiv(e.length(), allocUnit);
-        if (e.offset() % allocUnit != 0 || first + count > nbits || e.length() <= 0) {
+        // u64 fields: a "negative" offset or a length whose unit count overflows is beyond the device
+        if (e.offset() < 0 || e.length() <= 0 || count <= 0 || e.offset() % allocUnit != 0 || first + count > nbits) {
             outOfRange++;
             problems.add(String.format("log entry %d (%s): extent 0x%x+0x%x is misaligned or beyond the device",
-                    index, path, e.offset(), e.length()));
+                    index, io.famfs.namespace.PathRules.printable(path), e.offset(), e.length()));
             return;
         }
         for (long b = first; b < first + count; b++) {

@@ -49,9 +49,10 @@ public final class Famfs implements AutoCloseable {
                 throw new FamfsException(String.format("%s: superblock log geometry (offset 0x%x, length 0x%x) is invalid",
                         devicePath, sb.logOffset(), logLen));
             }
-            if (sb.deviceSize() > device.size()) {
+            // dd_size is a u64 outside the CRC: compare unsigned, or a corrupt one passes as negative
+            if (Long.compareUnsigned(sb.deviceSize(), device.size()) > 0) {
                 throw new FamfsException(devicePath + ": device is " + device.size()
-                        + " bytes but its file system claims " + sb.deviceSize());
+                        + " bytes but its file system claims " + Long.toUnsignedString(sb.deviceSize()));
             }
             return new Famfs(device, sb);
         } catch (RuntimeException e) {

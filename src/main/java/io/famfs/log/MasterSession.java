@@ -47,7 +47,6 @@ public final class MasterSession implements AutoCloseable {
         if (!fs.device().writable()) {
             throw new FamfsException(fs.device().path() + " is open read-only");
         }
-        fs.requireValidLog();
         fs.writerLock().lock();
         try {
             Libc.flock(fs.device().fd(), Libc.LOCK_EX);
@@ -57,6 +56,7 @@ public final class MasterSession implements AutoCloseable {
         }
         MasterSession session = new MasterSession(fs);
         try {
+            fs.requireValidLog(); // under the lock: no append of this host is half-published
             ReplayReport replay = session.replayer.replay();
             if (replay.stopReason() != null) {
                 // the corrupt entry's space would look free: appending could cross-link data

@@ -124,18 +124,18 @@ public final class Namespace {
     private Outcome applyMkdir(long index, LogRecord.Mkdir m) {
         String problem = PathRules.problem(m.path());
         if (problem != null) {
-            return Outcome.rejected("mkdir '" + m.path() + "': " + problem);
+            return Outcome.rejected("mkdir '" + PathRules.printable(m.path()) + "': " + problem);
         }
         Node parent = lookup(PathRules.parent(m.path()));
         if (!(parent instanceof Dir dir)) {
-            return Outcome.rejected("mkdir '" + m.path() + "': parent directory does not exist");
+            return Outcome.rejected("mkdir '" + PathRules.printable(m.path()) + "': parent directory does not exist");
         }
         Node existing = dir.children().get(PathRules.name(m.path()));
         if (existing instanceof Dir) {
             return Outcome.EXISTED;
         }
         if (existing != null) {
-            return Outcome.rejected("mkdir '" + m.path() + "': a file of that name exists");
+            return Outcome.rejected("mkdir '" + PathRules.printable(m.path()) + "': a file of that name exists");
         }
         dir.children().put(PathRules.name(m.path()),
                 new Dir(PathRules.name(m.path()), m.mode() & 07777, m.uid(), m.gid(), index, new ConcurrentSkipListMap<>()));
@@ -149,11 +149,11 @@ public final class Namespace {
             problem = fmapProblem(f);
         }
         if (problem != null) {
-            return Outcome.rejected("file '" + f.path() + "': " + problem);
+            return Outcome.rejected("file '" + PathRules.printable(f.path()) + "': " + problem);
         }
         Node parent = lookup(PathRules.parent(f.path()));
         if (!(parent instanceof Dir dir)) {
-            return Outcome.rejected("file '" + f.path() + "': parent directory does not exist");
+            return Outcome.rejected("file '" + PathRules.printable(f.path()) + "': parent directory does not exist");
         }
         if (dir.children().containsKey(PathRules.name(f.path()))) {
             return Outcome.EXISTED;
@@ -179,7 +179,8 @@ public final class Namespace {
             if (e.offset() % allocUnit != 0) {
                 return String.format("extent offset 0x%x is not aligned to the 0x%x alloc unit", e.offset(), allocUnit);
             }
-            if (e.offset() + e.length() > deviceSize || e.offset() + e.length() < 0) {
+            // offsets are u64 on media: a "negative" one is beyond any device, however long the extent
+            if (e.offset() < 0 || e.offset() + e.length() > deviceSize || e.offset() + e.length() < 0) {
                 return String.format("extent 0x%x+0x%x lies beyond the device (0x%x bytes)", e.offset(), e.length(), deviceSize);
             }
         }

@@ -60,6 +60,22 @@ public final class PathRules {
         return null;
     }
 
+    /**
+     * {@code path} for a one-line message: control characters (a log may name a file
+     * with a newline in it) are shown as {@code \xNN}.
+     */
+    public static String printable(String path) {
+        StringBuilder b = new StringBuilder(path.length());
+        for (char c : path.toCharArray()) {
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
     /** Strips redundant leading "./" and trailing "/" a user might type; does not resolve "..". */
     public static String tidy(String userPath) {
         String p = userPath;
