@@ -318,9 +318,21 @@ class PreloadIT {
                 "5000", "shared")).ok();
         assertDirect(r);
         assertTrue(r.err().contains("device from broker"), r.err());
-        // nobody may not write the 0644 file: its O_RDONLY descriptor cannot map shared-writable
-        // anyway, and the fork test's read/write mapping as nobody goes through FUSE and fails
+        Run il = Launcher.run(asNobody(List.of(), PROBE.toString(), "partial", interleaved.toString())).ok();
+        assertDirect(il);
+        // nobody may not write root's 0644 file: it cannot even open it O_RDWR
         Run w = Launcher.run(asNobody(List.of(), PROBE.toString(), "fork", writable.toString()));
         assertTrue(w.exit() != 0, w.out());
+        // a file nobody owns: the broker grants the device read/write, and stores are shared
+        Path owned = mount.mountPoint.resolve("owned-by-nobody");
+        if (!Files.exists(owned)) {
+            Launcher.famfs(Devices.MASTER, "creat", "-s", "6m", "-N", "2", "-B", "2", "-r", "-S", "11",
+                    "-u", "65534", "-g", "65534", owned.toString()).ok();
+        }
+        Run rw = Launcher.run(asNobody(List.of("FAMFS_DAX_DEBUG=1"), PROBE.toString(), "fork", owned.toString())).ok();
+        assertDirect(rw);
+        assertTrue(rw.err().contains("device from broker") && rw.err().contains("(rw)"), rw.err());
+        assertTrue(rw.out().contains("ok the child's write is seen"), rw.out());
+        Launcher.famfs(Devices.MASTER, "verify", "-S", "11", "-f", owned.toString()).ok();
     }
 }
