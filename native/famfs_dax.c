@@ -20,8 +20,8 @@
  * Environment: FAMFS_DAX=0 disables the library; FAMFS_DAX_DEBUG=1 logs every decision
  * to stderr (otherwise only the first fallback is logged); FAMFS_DAX_GRANULE=2097152
  * applies devdax's granule to any device (how the tests exercise the 2 MiB rules on a
- * file-backed device); FAMFS_DAX_BROKER=SOCKET is the broker of a mount whose files name
- * none (user.famfs.broker).
+ * file-backed device); FAMFS_DAX_BROKER=SOCKET asks that broker instead of the one the
+ * mount names (user.famfs.broker).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -431,12 +431,11 @@ static int device_open(int fd, int rw, char *fmtext, size_t cap, const char **wh
     }
     char sock[4096], link[64], path[4096];
     const char *env_sock = getenv("FAMFS_DAX_BROKER");
-    if (get_xattr(fd, XATTR_BROKER, sock, sizeof sock) < 0) {
-        if (!env_sock || !*env_sock || strlen(env_sock) >= sizeof sock) {
-            *why = "the device is not open to this user and the mount names no broker (user.famfs.broker)";
-            return -1;
-        }
+    if (env_sock && *env_sock && strlen(env_sock) < sizeof sock) {
         strcpy(sock, env_sock);
+    } else if (get_xattr(fd, XATTR_BROKER, sock, sizeof sock) < 0) {
+        *why = "the device is not open to this user and the mount names no broker (user.famfs.broker)";
+        return -1;
     }
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof path - 1);
