@@ -23,17 +23,57 @@ public final class Cli {
     private Cli() {
     }
 
-    public static CommandLine commandLine(CommandLine.IFactory factory) {
+    /**
+     * The command line for {@code args}: the top-level command and, when {@code args} name
+     * a subcommand, only that one (each subcommand's model costs reflection at start-up);
+     * none for {@code --version}; otherwise (no command, help, a misspelt name) all of them,
+     * so that help lists them and picocli can suggest the nearest name.
+     */
+    public static CommandLine commandLine(CommandLine.IFactory factory, String... args) {
         CommandLine cl = new CommandLine(FamfsCommand.class, factory);
+        Class<?> named = FamfsCommand.COMMANDS.get(commandName(args));
+        java.util.List<String> given = java.util.List.of(args);
+        if (named != null) {
+            cl.addSubcommand(new CommandLine(named, factory));
+        } else if (!(given.contains("-V") || given.contains("--version"))) {
+            for (Class<?> c : FamfsCommand.COMMANDS.values()) {
+                cl.addSubcommand(new CommandLine(c, factory));
+            }
+        }
+        // after the subcommands: picocli passes these settings down to those already added
         cl.setExecutionExceptionHandler(Cli::onExecutionError);
         cl.setParameterExceptionHandler(Cli::onParameterError);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;
     }
 
-    /** For tests and tools: the command line with picocli's default factory. */
+    /** The subcommand's name: the first argument that is not an option (the top level has none with a value). */
+    static String commandName(String... args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** For tests and tools: the whole command line with picocli's default factory. */
     public static CommandLine commandLine() {
         return commandLine(CommandLine.defaultFactory());
+    }
+
+    /**
+     * Whether {@code args} run the mount server, which needs Quarkus (bin/famfs applies the
+     * same rule to choose how to start Java: bin/lib.sh, {@code famfs_serves_mount}).
+     */
+    public static boolean servesMount(String... args) {
+        java.util.List<String> a = java.util.List.of(args);
+        return a.contains("mount") && (a.contains("--foreground") || a.contains("-d") || a.contains("--debug"));
+    }
+
+    /** Runs one command line in this process; its exit status. */
+    public static int execute(String... args) {
+        return commandLine(CommandLine.defaultFactory(), args).execute(args);
     }
 
     private static String prefix(CommandLine cl) {

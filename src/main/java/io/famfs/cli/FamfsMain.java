@@ -22,8 +22,8 @@ public class FamfsMain implements QuarkusApplication {
     public static void main(String[] args) {
         // Only the process that serves a mount listens for HTTP (the fleet API, health,
         // metrics); every other command must not collide with a running server's port.
-        if (!servesMount(args)) {
-            System.exit(Cli.commandLine().execute(args));
+        if (!Cli.servesMount(args)) {
+            System.exit(Cli.execute(args));
         }
         if (System.getenv("QUARKUS_HTTP_HOST_ENABLED") == null) {
             System.setProperty("quarkus.http.host-enabled", "true");
@@ -44,13 +44,8 @@ public class FamfsMain implements QuarkusApplication {
         Quarkus.run(FamfsMain.class, args);
     }
 
-    static boolean servesMount(String[] args) {
-        java.util.List<String> a = java.util.List.of(args);
-        return a.contains("mount") && (a.contains("--foreground") || a.contains("-d") || a.contains("--debug"));
-    }
-
     @Override
     public int run(String... args) {
-        return Cli.commandLine(factory).execute(args);
+        return Cli.commandLine(factory, args).execute(args);
     }
 }

@@ -145,25 +145,7 @@ class MountCommand extends Subcommand {
         if (MountTable.isMounted(mp)) {
             throw new FamfsException(mountPoint + ": a famfs is already mounted there");
         }
-        ProcessHandle.Info self = ProcessHandle.current().info();
-        Optional<String> java = self.command();
-        Optional<String[]> jvmArgs = self.arguments();
-        if (java.isEmpty() || jvmArgs.isEmpty()) {
-            throw new FamfsException("cannot find how this program was started; use --foreground");
-        }
-        List<String> cmd = new ArrayList<>(List.of("setsid", java.get()));
-        // the JVM arguments up to and including "-jar X" (or the main class), then our own
-        String[] a = jvmArgs.get();
-        int mountAt = a.length - 1;
-        while (mountAt >= 0 && !a[mountAt].equals("mount")) {
-            mountAt--;
-        }
-        if (mountAt < 0) {
-            throw new FamfsException("cannot re-launch the mount server; use --foreground");
-        }
-        cmd.addAll(List.of(a).subList(0, mountAt + 1));
-        cmd.add("--foreground");
-        cmd.addAll(List.of(a).subList(mountAt + 1, a.length));
+        List<String> cmd = serverCommand();
         Path log = logFile != null ? logFile
                 : Path.of("/tmp", "famfs-mount-" + mp.toString().replace('/', '_') + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -185,6 +167,38 @@ class MountCommand extends Subcommand {
         }
         server.destroy();
         throw new FamfsException("timed out waiting for the mount; see " + log);
+    }
+
+    /**
+     * How to start this mount's server: through the launcher when it said where it is
+     * ({@code -Dfamfs.launcher}, bin/famfs), which starts it from Quarkus's runner jar;
+     * else this JVM's own command line (started with {@code -jar quarkus-run.jar}, as the
+     * appliance does) with {@code --foreground} after {@code mount}.
+     */
+    private List<String> serverCommand() {
+        // this command line as given (famfs ... mount ... ), with --foreground after "mount"
+        List<String> given = spec.commandLine().getParent().getParseResult().originalArgs();
+        int mountAt = given.indexOf(Cli.commandName(given.toArray(String[]::new)));
+        List<String> args = new ArrayList<>(given.subList(0, mountAt + 1));
+        args.add("--foreground");
+        args.addAll(given.subList(mountAt + 1, given.size()));
+        List<String> cmd = new ArrayList<>(List.of("setsid"));
+        String launcher = System.getProperty("famfs.launcher");
+        if (launcher != null) {
+            cmd.add(launcher);
+        } else {
+            ProcessHandle.Info self = ProcessHandle.current().info();
+            Optional<String> java = self.command();
+            Optional<String[]> jvmArgs = self.arguments();
+            if (java.isEmpty() || jvmArgs.isEmpty() || jvmArgs.get().length < given.size()) {
+                throw new FamfsException("cannot find how this program was started; use --foreground");
+            }
+            String[] all = jvmArgs.get();
+            cmd.add(java.get());
+            cmd.addAll(List.of(all).subList(0, all.length - given.size()));
+        }
+        cmd.addAll(args);
+        return cmd;
     }
 
     private static boolean ready(Path log) {

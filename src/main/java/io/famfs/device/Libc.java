@@ -47,24 +47,32 @@ public final class Libc {
             CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle OPEN = bind("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = bind("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle MMAP = bind("mmap",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    private static final MethodHandle MUNMAP = bind("munmap",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle MSYNC = bind("msync",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle MADVISE = bind("madvise",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle FLOCK = bind("flock",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    // Each call is bound on first use (holder classes): linking a native call spins code,
+    // several milliseconds each, and a short command needs only a few of them.
+    private static final class Open {
+        static final MethodHandle H = bind("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Close {
+        static final MethodHandle H = bind("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Mmap {
+        static final MethodHandle H = bind("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    }
+    private static final class Munmap {
+        static final MethodHandle H = bind("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+    private static final class Msync {
+        static final MethodHandle H = bind("msync", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    }
+    private static final class Madvise {
+        static final MethodHandle H = bind("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    }
+    private static final class Flock {
+        static final MethodHandle H = bind("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Strerror {
+        static final MethodHandle H = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
 
     private static final long MAP_FAILED = -1L;
 
@@ -94,7 +102,7 @@ public final class Libc {
 
     public static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.H.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;
@@ -108,7 +116,7 @@ public final class Libc {
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, 0);
+            int fd = (int) Open.H.invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, 0);
             if (fd < 0) {
                 throw new NativeException("open " + path, errno(state));
             }
@@ -122,7 +130,7 @@ public final class Libc {
 
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
+            int rc = (int) Close.H.invokeExact(arena.allocate(CALL_STATE), fd);
             if (rc != 0) {
                 // close errors on a mapped device carry no data loss for us; ignore
                 return;
@@ -141,7 +149,7 @@ public final class Libc {
     public static long mmap(long address, long length, int prot, int flags, int fd, long offset) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.ofAddress(address), length, prot,
+            MemorySegment addr = (MemorySegment) Mmap.H.invokeExact(state, MemorySegment.ofAddress(address), length, prot,
                     flags, fd, offset);
             if (addr.address() == MAP_FAILED) {
                 throw new NativeException("mmap", errno(state));
@@ -156,7 +164,7 @@ public final class Libc {
 
     public static void munmap(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) MUNMAP.invokeExact(arena.allocate(CALL_STATE), MemorySegment.ofAddress(address), length);
+            int rc = (int) Munmap.H.invokeExact(arena.allocate(CALL_STATE), MemorySegment.ofAddress(address), length);
             if (rc != 0) {
                 throw new IllegalStateException("munmap failed");
             }
@@ -171,7 +179,7 @@ public final class Libc {
     public static void msync(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) MSYNC.invokeExact(state, MemorySegment.ofAddress(address), length, MS_SYNC);
+            int rc = (int) Msync.H.invokeExact(state, MemorySegment.ofAddress(address), length, MS_SYNC);
             if (rc != 0) {
                 throw new NativeException("msync", errno(state));
             }
@@ -185,7 +193,7 @@ public final class Libc {
     /** madvise(2); returns false when the kernel refused the advice (it is only advice). */
     public static boolean madvise(long address, long length, int advice) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) MADVISE.invokeExact(arena.allocate(CALL_STATE), MemorySegment.ofAddress(address), length, advice) == 0;
+            return (int) Madvise.H.invokeExact(arena.allocate(CALL_STATE), MemorySegment.ofAddress(address), length, advice) == 0;
         } catch (Throwable t) {
             return false;
         }
@@ -196,7 +204,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             while (true) {
-                int rc = (int) FLOCK.invokeExact(state, fd, operation);
+                int rc = (int) Flock.H.invokeExact(state, fd, operation);
                 if (rc == 0) {
                     return true;
                 }

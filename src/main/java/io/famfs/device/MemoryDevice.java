@@ -1,6 +1,10 @@
 package io.famfs.device;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
@@ -24,10 +28,17 @@ public final class MemoryDevice implements AutoCloseable {
     private final int fd;
     private final long address;
     private final MemorySegment memory;
+    /** Owns the mapping when the JDK made it (read-only files), else null (we munmap). */
+    private final Arena arena;
     private final Path sysfsNode;
     private volatile boolean closed;
 
     private MemoryDevice(Path path, DeviceProbe.Geometry geometry, boolean writable, int fd, long address) {
+        this(path, geometry, writable, fd, address, MemorySegment.ofAddress(address).reinterpret(geometry.size()), null);
+    }
+
+    private MemoryDevice(Path path, DeviceProbe.Geometry geometry, boolean writable, int fd, long address,
+                         MemorySegment raw, Arena arena) {
         this.path = path;
         this.kind = geometry.kind();
         this.size = geometry.size();
@@ -36,7 +47,7 @@ public final class MemoryDevice implements AutoCloseable {
         this.writable = writable;
         this.fd = fd;
         this.address = address;
-        MemorySegment raw = MemorySegment.ofAddress(address).reinterpret(size);
+        this.arena = arena;
         this.memory = writable ? raw : raw.asReadOnly();
     }
 
@@ -49,6 +60,9 @@ public final class MemoryDevice implements AutoCloseable {
         if (geometry.kind() == DeviceKind.DEVDAX && geometry.size() % geometry.alignment() != 0) {
             throw new DeviceException(path + ": devdax size " + geometry.size()
                     + " is not a multiple of its alignment " + geometry.alignment());
+        }
+        if (!writable && geometry.kind() == DeviceKind.FILE) {
+            return mapReadOnlyFile(path, geometry);
         }
         int fd;
         try {
@@ -65,6 +79,25 @@ public final class MemoryDevice implements AutoCloseable {
             return new MemoryDevice(path, geometry, writable, fd, address);
         } catch (Libc.NativeException e) {
             Libc.close(fd);
+            throw new DeviceException(path + ": cannot map " + geometry.size() + " bytes: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A read-only image file, mapped by the JDK (MAP_SHARED, PROT_READ) rather than through
+     * libc: the same mapping, without linking native calls, which is most of a short
+     * command's cost (fsck, getmap, verify of an image). No descriptor: only writers flock.
+     */
+    private static MemoryDevice mapReadOnlyFile(Path path, DeviceProbe.Geometry geometry) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            MemorySegment raw = ch.map(FileChannel.MapMode.READ_ONLY, 0, geometry.size(), arena);
+            return new MemoryDevice(path, geometry, false, -1, raw.address(), raw, arena);
+        } catch (java.nio.file.AccessDeniedException e) {
+            arena.close();
+            throw new DeviceException(path + ": permission denied (read access needed; famfs usually runs as root)");
+        } catch (IOException | RuntimeException e) {
+            arena.close();
             throw new DeviceException(path + ": cannot map " + geometry.size() + " bytes: " + e.getMessage());
         }
     }
@@ -99,7 +132,7 @@ public final class MemoryDevice implements AutoCloseable {
         return memory;
     }
 
-    /** The descriptor to flock for the host-wide famfs lock. */
+    /** The descriptor to flock for the host-wide famfs lock (-1 for a read-only image file). */
     public int fd() {
         return fd;
     }
@@ -141,6 +174,10 @@ public final class MemoryDevice implements AutoCloseable {
             return;
         }
         closed = true;
+        if (arena != null) {
+            arena.close();
+            return;
+        }
         Libc.munmap(address, size);
         Libc.close(fd);
     }
