@@ -121,12 +121,21 @@ class MountCommand extends Subcommand {
             server.close();
             throw e;
         }
+        // commands on this mount's files, handed over by bin/famfs (no JVM start for them)
+        CommandServer commands;
+        try {
+            commands = CommandServer.start(server.home().cliSocket());
+        } catch (FamfsException e) {
+            server.close();
+            throw e;
+        }
         io.famfs.api.ServedMount.set(server);
         // the line the background launcher waits for: everything is up once it is printed
         out().printf("famfs: %s " + READY + " %s as %s (log index %d)%n", device, server.mountPoint(),
                 server.mounted().role().name().toLowerCase(), server.mounted().appliedIndex());
         out().flush();
         server.awaitUnmount();
+        commands.close();
         server.close();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

@@ -6,7 +6,14 @@ import java.nio.file.Path;
 
 /** The caller's uid, gid and umask, which upstream uses as defaults for new files. */
 public record ProcessIdentity(int uid, int gid, int umask) {
+    /** The caller of a command that the mount server runs for it ({@link CommandServer}). */
+    static final ScopedValue<ProcessIdentity> FORWARDED = ScopedValue.newInstance();
+
+    /** Who runs the command: this process, or the caller a forwarded command runs for. */
     public static ProcessIdentity current() {
+        if (FORWARDED.isBound()) {
+            return FORWARDED.get();
+        }
         int uid = 0;
         int gid = 0;
         int umask = 022;

@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * scripts and logs stay clean). Updates at most five times a second; thread-safe.
  */
 public final class Progress implements AutoCloseable {
+    /** Whether the caller of a forwarded command has a terminal ({@link CommandServer}). */
+    static final ScopedValue<Boolean> TERMINAL = ScopedValue.newInstance();
+
     private final PrintWriter err;
     private final String label;
     private final long total;
@@ -22,7 +25,7 @@ public final class Progress implements AutoCloseable {
         this.label = label;
         this.total = total;
         this.bytes = bytes;
-        this.enabled = System.console() != null && System.console().isTerminal();
+        this.enabled = TERMINAL.isBound() ? TERMINAL.get() : System.console() != null && System.console().isTerminal();
     }
 
     public void add(long n) {

@@ -70,6 +70,12 @@ public final class Libc {
     private static final class Flock {
         static final MethodHandle H = bind("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     }
+    private static final class Write {
+        static final MethodHandle H = bind("write", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+    private static final class Dup {
+        static final MethodHandle H = bind("fcntl", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
     private static final class Strerror {
         static final MethodHandle H = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     }
@@ -143,6 +149,45 @@ public final class Libc {
     /** Maps {@code length} bytes of {@code fd} shared; returns the raw address. */
     public static long mmap(int fd, long length, boolean writable) {
         return mmap(0, length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+    }
+
+    /** A copy of descriptor {@code fd}, close-on-exec (fcntl F_DUPFD_CLOEXEC). */
+    public static int dup(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int c = (int) Dup.H.invokeExact(state, fd, 1030, 0); // F_DUPFD_CLOEXEC
+            if (c < 0) {
+                throw new NativeException("dup", errno(state));
+            }
+            return c;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** write(2) of all {@code length} bytes of {@code buf} (retried on EINTR and short writes). */
+    public static void writeFully(int fd, MemorySegment buf, long length) {
+        long done = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            while (done < length) {
+                long n = (long) Write.H.invokeExact(state, fd, buf.asSlice(done), length - done);
+                if (n < 0) {
+                    int errno = errno(state);
+                    if (errno == 4) { // EINTR
+                        continue;
+                    }
+                    throw new NativeException("write", errno);
+                }
+                done += n;
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     /** mmap(2) in full: {@code address} is a hint, or the exact place with MAP_FIXED. */

@@ -36,6 +36,7 @@ public final class UnixSocket implements AutoCloseable {
     static final int SCM_RIGHTS = 1;
     static final int SO_PEERCRED = 17;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    static final int MSG_CTRUNC = 0x8;
     static final int SUN_PATH = 108;
     static final int MSGHDR = 56;
     static final int CMSG_SPACE_FD = 24;
@@ -58,6 +59,10 @@ public final class UnixSocket implements AutoCloseable {
     private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(L, I, A, I));
     private static final MethodHandle GETSOCKOPT = bind("getsockopt", FunctionDescriptor.of(I, I, I, I, A, A));
     private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(I, I, I));
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(I, I, I, I, A, I));
+    static final int SO_RCVTIMEO = 20;
+    /** At most this many descriptors come with one message (room in the control buffer). */
+    public static final int MAX_FDS = 4;
 
     private static MethodHandle bind(String name, FunctionDescriptor d) {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), d, Linker.Option.captureCallState("errno"));
@@ -74,10 +79,22 @@ public final class UnixSocket implements AutoCloseable {
     public record Peer(int pid, int uid, int gid) {
     }
 
-    /** A received message and the descriptor that came with it (-1 if none). */
-    public record Message(byte[] data, int fd) {
+    /** A received message and the descriptors that came with it (in the order sent). */
+    public record Message(byte[] data, int[] fds) {
         public String text() {
             return new String(data, StandardCharsets.UTF_8);
+        }
+
+        /** The first descriptor that came with it, or -1. */
+        public int fd() {
+            return fds.length > 0 ? fds[0] : -1;
+        }
+
+        /** Closes every descriptor that came with it. */
+        public void closeFds() {
+            for (int f : fds) {
+                Libc.close(f);
+            }
         }
     }
 
@@ -214,20 +231,44 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
-    /** Receives one message of at most {@code max} bytes (and a descriptor, if one came). */
+    /**
+     * Makes a blocked {@link #receive} give up after {@code millis} (it then throws with
+     * errno EAGAIN), so a peer that connects and says nothing cannot hold a thread.
+     */
+    public void receiveTimeout(long millis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment tv = arena.allocate(16, 8);
+            tv.set(L, 0, millis / 1000);
+            tv.set(L, 8, (millis % 1000) * 1000);
+            if ((int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16) != 0) {
+                throw fail("setsockopt SO_RCVTIMEO", state);
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Receives one message of at most {@code max} bytes, and the descriptors that came with
+     * it (at most {@link #MAX_FDS}; a message with more is refused and its descriptors closed).
+     */
     public Message receive(int max) {
+        int cmsgSpace = 16 + 8 * ((MAX_FDS * 4 + 7) / 8);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment buf = arena.allocate(max);
             MemorySegment iov = arena.allocate(16, 8);
             iov.set(A, 0, buf);
             iov.set(L, 8, max);
-            MemorySegment cmsg = arena.allocate(CMSG_SPACE_FD, 8);
+            MemorySegment cmsg = arena.allocate(cmsgSpace, 8);
             MemorySegment msg = arena.allocate(MSGHDR, 8);
             msg.set(A, 16, iov);
             msg.set(L, 24, 1);
             msg.set(A, 32, cmsg);
-            msg.set(L, 40, CMSG_SPACE_FD);
+            msg.set(L, 40, cmsgSpace);
             long n;
             while (true) {
                 n = (long) RECVMSG.invokeExact(state, fd, msg, MSG_CMSG_CLOEXEC);
@@ -238,9 +279,20 @@ public final class UnixSocket implements AutoCloseable {
             if (n < 0) {
                 throw fail("recvmsg", state);
             }
-            int passed = -1;
-            if (msg.get(L, 40) >= CMSG_LEN_FD && cmsg.get(I, 8) == SOL_SOCKET && cmsg.get(I, 12) == SCM_RIGHTS) {
-                passed = cmsg.get(I, 16);
+            int[] passed = new int[0];
+            long controlLen = msg.get(L, 40);
+            if (controlLen >= 16 && cmsg.get(I, 8) == SOL_SOCKET && cmsg.get(I, 12) == SCM_RIGHTS) {
+                int count = (int) ((cmsg.get(L, 0) - 16) / 4);
+                passed = new int[Math.max(0, Math.min(count, MAX_FDS))];
+                for (int i = 0; i < passed.length; i++) {
+                    passed[i] = cmsg.get(I, 16 + 4L * i);
+                }
+            }
+            if ((msg.get(I, 48) & MSG_CTRUNC) != 0) {
+                for (int f : passed) {
+                    Libc.close(f);
+                }
+                throw new Libc.NativeException("recvmsg: too many descriptors", 7); // E2BIG
             }
             return new Message(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), passed);
         } catch (RuntimeException e) {

@@ -23,6 +23,8 @@ import java.util.logging.Logger;
 final class Broker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Broker.class.getName());
     static final String VERSION = "MAP1";
+    /** How long a connection may wait before it sends its request. */
+    static final long RECEIVE_TIMEOUT_MS = 10_000;
 
     private final MountedFs fs;
     private final Path mountPoint;
@@ -76,11 +78,10 @@ final class Broker implements AutoCloseable {
     private void serve(UnixSocket conn) {
         try (conn) {
             UnixSocket.Peer peer = conn.peer();
+            conn.receiveTimeout(RECEIVE_TIMEOUT_MS); // a caller that connects and says nothing
             UnixSocket.Message m = conn.receive(4096);
             Grant g = decide(peer, m.text());
-            if (m.fd() >= 0) {
-                Libc.close(m.fd()); // nothing is expected from the caller
-            }
+            m.closeFds(); // nothing is expected from the caller
             if (g.errno != 0) {
                 conn.send(("ERR " + g.errno + " " + g.message + "\n").getBytes(StandardCharsets.UTF_8), -1);
                 return;

@@ -25,8 +25,8 @@ import java.util.Optional;
  *   /run/famfs/                       (root; else $XDG_RUNTIME_DIR/famfs or /tmp/famfs-UID)
  *     m-0123456789abcdef/             SHA-256 of the mount point, first 16 hex digits
  *       server                        key=value: mountpoint, device, fsuuid, pid, started, api
- *       broker.sock                   descriptor broker (direct access; reserved)
- *       cli.sock                      forwarded commands (reserved)
+ *       broker.sock                   descriptor broker (direct access)
+ *       cli.sock                      forwarded commands (io.famfs.cli.CommandServer)
  *       shadow/                       upstream famfs_fused shadow tree and socket (reserved)
  * </pre>
  * The mount root answers {@code getxattr user.famfs.home} with this path, so a program
