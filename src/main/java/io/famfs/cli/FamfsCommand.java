@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 MountCommand.class,
                 UmountCommand.class,
                 CheckCommand.class,
+                FusedCommand.class,
         })
 public class FamfsCommand {
 }

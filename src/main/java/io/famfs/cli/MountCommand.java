@@ -100,6 +100,9 @@ class MountCommand extends Subcommand {
 
     static final String READY = "mounted and serving at";
 
+    /** Set when this process was started as famfs_fused: the famfs mount arguments it means. */
+    static volatile List<String> relaunchArgs;
+
     private MountOptions options() {
         return new MountOptions(timeout, pollMillis, !noUserAccess, !noDefaultPerm, clientWritable, cache,
                 singleThreaded, debug, extra, rasInject);
@@ -154,6 +157,18 @@ class MountCommand extends Subcommand {
         List<String> cmd = new ArrayList<>(List.of("setsid", java.get()));
         // the JVM arguments up to and including "-jar X" (or the main class), then our own
         String[] a = jvmArgs.get();
+        List<String> fused = relaunchArgs;
+        if (fused != null) {
+            int at = List.of(a).indexOf("fused");
+            if (at < 0) {
+                throw new FamfsException("cannot re-launch the mount server; use -f");
+            }
+            cmd.addAll(List.of(a).subList(0, at));
+            cmd.add("mount");
+            cmd.add("--foreground");
+            cmd.addAll(fused.subList(1, fused.size()));
+            return launch(cmd, mp);
+        }
         int mountAt = a.length - 1;
         while (mountAt >= 0 && !a[mountAt].equals("mount")) {
             mountAt--;
@@ -164,6 +179,10 @@ class MountCommand extends Subcommand {
         cmd.addAll(List.of(a).subList(0, mountAt + 1));
         cmd.add("--foreground");
         cmd.addAll(List.of(a).subList(mountAt + 1, a.length));
+        return launch(cmd, mp);
+    }
+
+    private int launch(List<String> cmd, Path mp) throws IOException, InterruptedException {
         Path log = logFile != null ? logFile
                 : Path.of("/tmp", "famfs-mount-" + mp.toString().replace('/', '_') + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
