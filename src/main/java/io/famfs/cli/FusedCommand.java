@@ -75,6 +75,7 @@ class FusedCommand extends Subcommand {
     static Translation translate(String[] args, PrintWriter out, PrintWriter err) {
         FusedCommand c = new FusedCommand();
         CommandLine cl = new CommandLine(c);
+        cl.getCommandSpec().name("famfs_fused");
         cl.setOut(out);
         cl.setErr(err);
         try {
