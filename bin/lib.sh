@@ -39,9 +39,11 @@ famfs_set_cli_cp() {
   famfs_cli_cp="${jars[*]}"
 }
 
-# Whether the arguments run the mount server (Quarkus: started from its runner jar). The
-# same rule as io.famfs.cli.Cli.servesMount.
+# Whether the arguments may run the mount server (Quarkus: started from its runner jar):
+# the rule of io.famfs.cli.Cli.servesMount, and famfs_fused's command line ('famfs fused',
+# which io.famfs.cli.FamfsMain translates first).
 famfs_serves_mount() {
+  [[ ${1:-} == fused ]] && return 0
   local a has_mount= has_fg=
   for a in "$@"; do
     case $a in

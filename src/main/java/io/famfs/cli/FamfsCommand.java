@@ -37,5 +37,6 @@ public class FamfsCommand {
         COMMANDS.put("mount", MountCommand.class);
         COMMANDS.put("umount", UmountCommand.class);
         COMMANDS.put("check", CheckCommand.class);
+        COMMANDS.put("fused", FusedCommand.class);
     }
 }

@@ -20,6 +20,17 @@ public class FamfsMain implements QuarkusApplication {
     CommandLine.IFactory factory;
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("fused")) {
+            // upstream's famfs_fused command line (bin/famfs_fused): becomes a famfs mount
+            java.io.PrintWriter out = new java.io.PrintWriter(System.out, true);
+            java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);
+            FusedCommand.Translation t = FusedCommand.translate(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+            if (t.exit() != null) {
+                System.exit(t.exit());
+            }
+            MountCommand.relaunchArgs = t.mountArgs();
+            args = t.mountArgs().toArray(String[]::new);
+        }
         // Only the process that serves a mount listens for HTTP (the fleet API, health,
         // metrics); every other command must not collide with a running server's port.
         if (!Cli.servesMount(args)) {

@@ -28,10 +28,31 @@ class LogplayCommand extends Subcommand {
     @Mixin
     DeviceOption target;
 
-    @Option(names = {"-n", "--dryrun"}, description = "Do not change anything; list what replay would do")
-    boolean dryrun;
+    @Option(names = {"-n", "--dryrun"}, description = "Do not change anything; list what replay would do (counted)")
+    boolean[] dryrunCount = new boolean[0];
 
-    @Option(names = {"-v", "--verbose"}, description = "Also list entries that already existed or were ignored")
+    @Option(names = {"-v", "--verbose"}, description = "Also list entries that already existed or were ignored; "
+            + "with --shadow, print each file's YAML (counted)")
+    boolean[] verboseCount = new boolean[0];
+
+    @Option(names = "--shadow", paramLabel = "PATH",
+            description = "Write the shadow tree upstream's famfs_fused reads into PATH/root (or PATH if it ends in /root)")
+    List<java.nio.file.Path> shadow = new ArrayList<>();
+
+    @Option(names = "--shadowtest", description = "With --shadow: parse every shadow file again and count differences as errors")
+    boolean shadowTest;
+
+    @Option(names = {"-d", "--daxdev"}, paramLabel = "DEV",
+            description = "With --shadow: read the superblock and log from DEV (PATH is then optional)")
+    java.nio.file.Path daxdev;
+
+    @Option(names = {"-m", "--mmap"}, description = "Read the log by mmap (the default; accepted for upstream scripts)")
+    boolean mmap;
+
+    @Option(names = {"-r", "--read"}, description = "Read the log with read() (accepted for upstream scripts)")
+    boolean read;
+
+    boolean dryrun;
     boolean verbose;
 
     @Option(names = {"-c", "--client"}, description = "Replay as a client (write bits stripped from modes)")
@@ -51,6 +72,20 @@ class LogplayCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        dryrun = dryrunCount.length > 0;
+        verbose = verboseCount.length > 0;
+        if (mmap && read) {
+            throw new FamfsException("-m/--mmap and -r/--read are mutually exclusive", 1);
+        }
+        if (shadow.size() > 1) {
+            throw new FamfsException("--shadow given more than once", 22);
+        }
+        if (daxdev != null && shadow.isEmpty()) {
+            throw new FamfsException("--daxdev needs --shadow", 1);
+        }
+        if (!shadow.isEmpty()) {
+            return shadowPlay(shadow.getFirst());
+        }
         if (mountPoint != null) {
             target.relative(mountPoint.toString());
             if (!dryrun) {
@@ -112,6 +147,56 @@ class LogplayCommand extends Subcommand {
                 }
             }
             return Math.min(255, errors);
+        }
+    }
+
+    /** Upstream's shadow logplay: the log (of PATH's file system, or of --daxdev) into a shadow tree. */
+    private int shadowPlay(java.nio.file.Path shadowPath) {
+        if (!java.nio.file.Files.exists(shadowPath)) {
+            throw new FamfsException(shadowPath + ": shadow path does not exist", 2);
+        }
+        if (!java.nio.file.Files.isDirectory(shadowPath)) {
+            throw new FamfsException(shadowPath + ": shadow path is not a directory", 20);
+        }
+        if (!java.nio.file.Files.isWritable(shadowPath)) {
+            throw new FamfsException(shadowPath + ": shadow path is not writable", 13);
+        }
+        boolean test = shadowTest || daxdev != null;
+        out().println("Logplay: running in shadow test mode");
+        if (dryrun) {
+            out().println("Logplay: dry_run selected");
+        }
+        Famfs fs;
+        if (daxdev != null) {
+            fs = Famfs.open(daxdev, false);
+        } else if (mountPoint != null) {
+            target.relative(mountPoint.toString());
+            fs = target.open(false);
+        } else if (target.device != null) {
+            fs = target.open(false);
+        } else {
+            throw new FamfsException("a PATH in a famfs mount (or --daxdev DEV) is required", 1);
+        }
+        try (fs) {
+            fs.requireValidLog();
+            boolean asClient = client || fs.roleOf(NodeIdentity.systemUuid()) != Role.MASTER;
+            io.famfs.log.Replayer replayer = new io.famfs.log.Replayer(fs);
+            io.famfs.log.ReplayReport report = replayer.replay();
+            if (report.stopReason() != null) {
+                throw new FamfsException(report.stopReason(), 1);
+            }
+            io.famfs.shadow.ShadowTree tree = io.famfs.shadow.ShadowTree.at(shadowPath);
+            if (!dryrun) {
+                tree.writeMeta(fs.superblock().logLen(), asClient);
+            }
+            io.famfs.shadow.ShadowTree.Stats st = tree.write(replayer.namespace(), report, 0, dryrun, test,
+                    verbose ? y -> out().print(y) : null);
+            for (String p : st.problems) {
+                err().println("famfs logplay: " + p);
+            }
+            out().print(st.summary("famfs_logplay(shadow)", verbose));
+            out().flush();
+            return Math.min(127, st.errors());
         }
     }
 

@@ -100,6 +100,9 @@ class MountCommand extends Subcommand {
 
     static final String READY = "mounted and serving at";
 
+    /** Set when this process was started as famfs_fused: the famfs mount arguments it means. */
+    static volatile List<String> relaunchArgs;
+
     private MountOptions options() {
         return new MountOptions(timeout, pollMillis, !noUserAccess, !noDefaultPerm, clientWritable, cache,
                 singleThreaded, debug, extra, rasInject);
@@ -154,7 +157,10 @@ class MountCommand extends Subcommand {
         if (MountTable.isMounted(mp)) {
             throw new FamfsException(mountPoint + ": a famfs is already mounted there");
         }
-        List<String> cmd = serverCommand();
+        return launch(serverCommand(), mp);
+    }
+
+    private int launch(List<String> cmd, Path mp) throws IOException, InterruptedException {
         Path log = logFile != null ? logFile
                 : Path.of("/tmp", "famfs-mount-" + mp.toString().replace('/', '_') + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -185,26 +191,33 @@ class MountCommand extends Subcommand {
      * appliance does) with {@code --foreground} after {@code mount}.
      */
     private List<String> serverCommand() {
-        // this command line as given (famfs ... mount ... ), with --foreground after "mount"
+        // the server's famfs arguments: this mount (or famfs_fused's translation of it), with
+        // --foreground after "mount"
         List<String> given = spec.commandLine().getParent().getParseResult().originalArgs();
-        int mountAt = given.indexOf(Cli.commandName(given.toArray(String[]::new)));
-        List<String> args = new ArrayList<>(given.subList(0, mountAt + 1));
+        List<String> mount = relaunchArgs != null ? relaunchArgs : given;
+        int mountAt = mount.indexOf(Cli.commandName(mount.toArray(String[]::new)));
+        List<String> args = new ArrayList<>(mount.subList(0, mountAt + 1));
         args.add("--foreground");
-        args.addAll(given.subList(mountAt + 1, given.size()));
+        args.addAll(mount.subList(mountAt + 1, mount.size()));
         List<String> cmd = new ArrayList<>(List.of("setsid"));
         String launcher = System.getProperty("famfs.launcher");
         if (launcher != null) {
             cmd.add(launcher);
         } else {
+            // this JVM's command line up to its own arguments (after "-jar X" or the main class)
             ProcessHandle.Info self = ProcessHandle.current().info();
             Optional<String> java = self.command();
             Optional<String[]> jvmArgs = self.arguments();
-            if (java.isEmpty() || jvmArgs.isEmpty() || jvmArgs.get().length < given.size()) {
+            if (java.isEmpty() || jvmArgs.isEmpty()) {
                 throw new FamfsException("cannot find how this program was started; use --foreground");
             }
-            String[] all = jvmArgs.get();
+            List<String> all = List.of(jvmArgs.get());
+            int own = relaunchArgs != null ? all.indexOf("fused") : all.size() - given.size();
+            if (own < 0) {
+                throw new FamfsException("cannot re-launch the mount server; use --foreground");
+            }
             cmd.add(java.get());
-            cmd.addAll(List.of(all).subList(0, all.length - given.size()));
+            cmd.addAll(all.subList(0, own));
         }
         cmd.addAll(args);
         return cmd;

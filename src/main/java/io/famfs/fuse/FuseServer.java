@@ -30,6 +30,7 @@ public final class FuseServer implements AutoCloseable {
     private volatile boolean closed;
     private volatile MountHome home;
     private volatile Broker broker;
+    private volatile ShadowRest shadowRest;
 
     private FuseServer(MountedFs mounted, Path mountPoint) {
         this.mounted = mounted;
@@ -185,7 +186,42 @@ public final class FuseServer implements AutoCloseable {
         if (broker == null) {
             broker = Broker.start(mounted, mountPoint, h.brokerSocket());
         }
+        if (shadowRest == null) {
+            shadowRest = startShadow(h.shadowDir());
+        }
         fuse.home(h, broker.socketPath());
+    }
+
+    /**
+     * Upstream famfs_fused's layout in the home's shadow dir: SHADOW/root holds the shadow
+     * tree (written now, and after every replay that applies entries), SHADOW/sock the
+     * REST socket. Upstream tools that read SHADOW/root see this mount's file system.
+     */
+    private ShadowRest startShadow(Path shadow) {
+        try {
+            Files.createDirectories(shadow);
+            Files.setPosixFilePermissions(shadow, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (java.io.IOException e) {
+            throw new FamfsException("cannot make the shadow dir " + shadow + ": " + e.getMessage());
+        }
+        io.famfs.shadow.ShadowTree tree = io.famfs.shadow.ShadowTree.at(shadow);
+        boolean client = mounted.role() != Role.MASTER;
+        mounted.onReplay(() -> {
+            tree.writeMeta(mounted.superblock().logLen(), client);
+            logProblems(tree.write(mounted.namespace(), null, 0, false, false, null));
+        }, r -> logProblems(tree.write(mounted.namespace(), null, r.fromIndex(), false, false, null)));
+        return ShadowRest.start(mounted, shadow.resolve("sock"));
+    }
+
+    private static void logProblems(io.famfs.shadow.ShadowTree.Stats s) {
+        for (String p : s.problems) {
+            LOG.warning("shadow tree: " + p);
+        }
+    }
+
+    /** The REST socket of upstream's layout (SHADOW/sock), once published. */
+    public Path shadowSocket() {
+        return shadowRest == null ? null : shadowRest.socket();
     }
 
     /** This mount's home, once published. */
@@ -225,6 +261,9 @@ public final class FuseServer implements AutoCloseable {
         }
         if (broker != null) {
             broker.close();
+        }
+        if (shadowRest != null) {
+            shadowRest.close();
         }
         mounted.famfs().close();
         if (home != null) {

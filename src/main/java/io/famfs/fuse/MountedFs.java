@@ -168,7 +168,26 @@ public final class MountedFs {
         }
         lastReport = r;
         replays.incrementAndGet();
+        var l = replayListener;
+        if (l != null && r.toIndex() != r.fromIndex()) {
+            try {
+                l.accept(r);
+            } catch (RuntimeException e) {
+                java.util.logging.Logger.getLogger(MountedFs.class.getName()).warning("after replay: " + e.getMessage());
+            }
+        }
         return r;
+    }
+
+    private volatile java.util.function.Consumer<ReplayReport> replayListener;
+
+    /**
+     * Runs {@code initial} now and {@code listener} after every later replay pass that
+     * applied entries, serialised with replays (the shadow tree follows the log this way).
+     */
+    public synchronized void onReplay(Runnable initial, java.util.function.Consumer<ReplayReport> listener) {
+        initial.run();
+        replayListener = listener;
     }
 
     public long appliedIndex() {

@@ -15,6 +15,8 @@ import java.util.Map;
  *                        user.famfs.state    "ok", or "down: KIND: why" once quarantined
  *                        user.famfs.home     the mount's home directory (see MountHome)
  *                        user.famfs.broker   the mount's descriptor broker socket
+ *                        user.famfs.shadow   the shadow dir of upstream's famfs_fused layout
+ *                                            (SHADOW: SHADOW/root is the tree, SHADOW/sock its REST socket)
  *   on every file        user.famfs.device   the device path
  *                        user.famfs.fmap     the file's map, encoding below
  *                        user.famfs.broker   the mount's descriptor broker socket
@@ -39,6 +41,7 @@ final class Xattrs {
     static final String DEVICE = "user.famfs.device";
     static final String FMAP = "user.famfs.fmap";
     static final String BROKER = "user.famfs.broker";
+    static final String SHADOW = "user.famfs.shadow";
 
     private Xattrs() {
     }
@@ -50,6 +53,7 @@ final class Xattrs {
         m.put(STATE, bytes(fs.health().fault().map(f -> "down: " + f.kind() + ": " + f.detail()).orElse("ok")));
         if (home != null) {
             m.put(HOME, bytes(home.dir().toString()));
+            m.put(SHADOW, bytes(home.shadowDir().toString()));
         }
         if (broker != null) {
             m.put(BROKER, bytes(broker.toString()));
