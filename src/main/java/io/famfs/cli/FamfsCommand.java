@@ -1,6 +1,7 @@
 package io.famfs.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The top-level {@code famfs} command; upstream's command names and flags. */
 @Command(name = "famfs", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -21,6 +22,14 @@ import picocli.CommandLine.Command;
                 MountCommand.class,
                 UmountCommand.class,
                 CheckCommand.class,
+                MkmetaCommand.class,
         })
 public class FamfsCommand {
+    /** Upstream's {@code famfs -?}: the command list, exit 0. */
+    @Option(names = "-?", usageHelp = true, hidden = true, description = "Show this help message and exit.")
+    boolean questionMarkHelp;
+
+    /** Upstream's {@code famfs --dryrun COMMAND}: accepted, no effect (as upstream). */
+    @Option(names = "--dryrun", hidden = true, description = "Accepted for compatibility; no effect")
+    boolean dryRun;
 }
