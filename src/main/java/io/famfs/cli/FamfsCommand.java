@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 
 /** The top-level {@code famfs} command; upstream's command names and flags. */
 @Command(name = "famfs", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        modelTransformer = UpstreamHelp.class,
         description = "Fabric-attached memory file system: share files in one memory device between hosts.",
         subcommands = {
                 MkfsCommand.class,
@@ -25,10 +26,6 @@ import picocli.CommandLine.Option;
                 MkmetaCommand.class,
         })
 public class FamfsCommand {
-    /** Upstream's {@code famfs -?}: the command list, exit 0. */
-    @Option(names = "-?", usageHelp = true, hidden = true, description = "Show this help message and exit.")
-    boolean questionMarkHelp;
-
     /** Upstream's {@code famfs --dryrun COMMAND}: accepted, no effect (as upstream). */
     @Option(names = "--dryrun", hidden = true, description = "Accepted for compatibility; no effect")
     boolean dryRun;

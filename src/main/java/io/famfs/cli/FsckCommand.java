@@ -23,7 +23,7 @@ class FsckCommand extends Subcommand {
     @Option(names = {"-v", "--verbose"}, description = "More detail (repeatable)")
     boolean[] verbose = new boolean[0];
 
-    @Option(names = {"-h", "--human"}, description = "Print sizes in GiB, as upstream (%.2fG)")
+    @Option(names = {"-h", "--human"}, description = "Print sizes in GiB with two decimals, as upstream")
     boolean human;
 
     @Option(names = "--fuse", description = "Accepted for compatibility: famfs-java is always FUSE")

@@ -83,6 +83,23 @@ class UpstreamCliTest {
     }
 
     @Test
+    void theCommandLineIsBuiltWithoutPicocliWarnings() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true));
+        try {
+            Run.famfs("-?").ok();
+            for (String cmd : List.of("mkfs", "fsck", "logplay", "mkdir", "creat", "cp", "verify", "getmap", "clone",
+                    "chkread", "flush", "mount", "umount", "check", "mkmeta", "bench")) {
+                Run.famfs(cmd, "-?").ok();
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", buf.toString(), "stderr while building and running the command line");
+    }
+
+    @Test
     void fsckDashHIsHumanNotHelp() {
         mkfs();
         Run r = Run.famfs("fsck", "-h", dev.toString()).ok();
