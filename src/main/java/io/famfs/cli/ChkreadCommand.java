@@ -4,6 +4,7 @@ import io.famfs.FamfsException;
 import io.famfs.device.DeviceKind;
 import io.famfs.format.Superblock;
 import io.famfs.namespace.FileMapper;
+import io.famfs.namespace.Namespace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +56,12 @@ class ChkreadCommand extends Subcommand {
             }
             if (file != null) {
                 what = file;
-                var f = view.file(file);
+                Namespace.File f;
+                try {
+                    f = view.file(file);
+                } catch (FamfsException e) {
+                    throw new FamfsException(e.getMessage(), 1); // upstream: 1 for a stat failure
+                }
                 mapper = new FileMapper(f.meta().fmap(), f.size());
             } else if (superblock) {
                 what = ".meta/.superblock";

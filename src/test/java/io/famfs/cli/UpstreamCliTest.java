@@ -325,7 +325,8 @@ class UpstreamCliTest {
         Run both = onDev("chkread", "-s", "-l", "f").ok();
         assertTrue(both.out().contains("famfs superblock:") && both.out().contains("famfs log:"), both.out());
         // the FILE is really checked: a missing one fails even with -s
-        assertTrue(onDev("chkread", "-s", "nope").exit() != 0);
+        onDev("chkread", "-s", "nope").oneLineError("nope").expect(1);
+        onDev("chkread", "nope").oneLineError("nope").expect(1);
     }
 
     // ---- flush ----
