@@ -29,8 +29,11 @@ import java.util.stream.Stream;
  */
 @Command(name = "check", mixinStandardHelpOptions = true, description = "Check a famfs mount's health.")
 class CheckCommand extends Subcommand {
-    @Option(names = {"-v", "--verbose"}, description = "List every problem")
-    boolean verbose;
+    @Option(names = {"-v", "--verbose"}, description = "List every problem (repeatable)")
+    boolean[] verbose = new boolean[0];
+
+    @Option(names = {"-q", "--quiet"}, description = "Accepted for compatibility (ignored, as upstream)")
+    boolean quiet;
 
     @Parameters(paramLabel = "MOUNTPOINT")
     Path mountPoint;

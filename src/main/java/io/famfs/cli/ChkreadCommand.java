@@ -4,6 +4,7 @@ import io.famfs.FamfsException;
 import io.famfs.device.DeviceKind;
 import io.famfs.format.Superblock;
 import io.famfs.namespace.FileMapper;
+import io.famfs.namespace.Namespace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,7 +18,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
 /**
- * {@code famfs chkread FILE} (or {@code -s} superblock, {@code -l} log): the bytes read
+ * {@code famfs chkread [-s] [-l] FILE}: as upstream, {@code -s} and {@code -l} also print
+ * the superblock and the log header; without FILE, {@code -s}/{@code -l} check the
+ * superblock or log region themselves (our extension). The bytes read
  * through {@code read()} must equal the bytes seen through the mapping. On a device this
  * compares positional reads of the device file with the mmap'd memory, piece by piece
  * of the file's map.
@@ -28,10 +31,10 @@ class ChkreadCommand extends Subcommand {
     @Mixin
     DeviceOption target;
 
-    @Option(names = "-s", description = "Check the superblock file")
+    @Option(names = "-s", description = "Print the superblock (without FILE: check the superblock region)")
     boolean superblock;
 
-    @Option(names = "-l", description = "Check the log file")
+    @Option(names = "-l", description = "Print the log header (without FILE: check the log region)")
     boolean log;
 
     @Parameters(paramLabel = "FILE", arity = "0..1")
@@ -46,15 +49,26 @@ class ChkreadCommand extends Subcommand {
             String what;
             FileMapper mapper;
             if (superblock) {
+                dumpSuperblock(view.famfs().superblock());
+            }
+            if (log) {
+                dumpLog(view.famfs().log());
+            }
+            if (file != null) {
+                what = file;
+                Namespace.File f;
+                try {
+                    f = view.file(file);
+                } catch (FamfsException e) {
+                    throw new FamfsException(e.getMessage(), 1); // upstream: 1 for a stat failure
+                }
+                mapper = new FileMapper(f.meta().fmap(), f.size());
+            } else if (superblock) {
                 what = ".meta/.superblock";
                 mapper = region(0, Superblock.REGION_SIZE);
             } else if (log) {
                 what = ".meta/.log";
                 mapper = region(Superblock.LOG_OFFSET, view.famfs().superblock().logLen());
-            } else if (file != null) {
-                what = file;
-                var f = view.file(file);
-                mapper = new FileMapper(f.meta().fmap(), f.size());
             } else {
                 throw new FamfsException("name a FILE, or -s or -l");
             }
@@ -89,6 +103,7 @@ class ChkreadCommand extends Subcommand {
                 return 1;
             }
             out().printf("chkread: %s: %d bytes match through read() and mmap%n", what, mapper.fileSize());
+            out().println("Read and mmap match"); // upstream's line
             return 0;
         }
     }
@@ -96,5 +111,23 @@ class ChkreadCommand extends Subcommand {
     private static FileMapper region(long offset, long length) {
         return new FileMapper(new io.famfs.format.Fmap.Simple(
                 java.util.List.of(new io.famfs.format.Extent(0, offset, length))), length);
+    }
+
+    /** Upstream's superblock dump ({@code -s}). */
+    private void dumpSuperblock(Superblock sb) {
+        out().println("famfs superblock:");
+        out().printf("\tmagic:       %x%n", sb.magic());
+        out().printf("\tversion:     %d%n", sb.version());
+        out().printf("\tlog offset:  %d%n", sb.logOffset());
+        out().printf("\tlog len:     %d%n", sb.logLen());
+    }
+
+    /** Upstream's log header dump ({@code -l}). */
+    private void dumpLog(io.famfs.format.LogHeader log) {
+        out().println("famfs log:");
+        out().printf("\tmagic:      %x%n", log.magic());
+        out().printf("\tlen:        %d%n", log.length());
+        out().printf("\tlast index: %d%n", log.lastIndex());
+        out().printf("\tnext index: %d%n", log.nextIndex());
     }
 }

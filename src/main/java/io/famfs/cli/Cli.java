@@ -40,6 +40,7 @@ public final class Cli {
                 cl.addSubcommand(new CommandLine(c, factory));
             }
         }
+        UpstreamHelp.addQuestionMark(cl.getCommandSpec());
         // after the subcommands: picocli passes these settings down to those already added
         cl.setExecutionExceptionHandler(Cli::onExecutionError);
         cl.setParameterExceptionHandler(Cli::onParameterError);
@@ -73,7 +74,20 @@ public final class Cli {
 
     /** Runs one command line in this process; its exit status. */
     public static int execute(String... args) {
-        return commandLine(CommandLine.defaultFactory(), args).execute(args);
+        String[] a = upstreamForm(args);
+        return commandLine(CommandLine.defaultFactory(), a).execute(a);
+    }
+
+    /**
+     * Upstream's {@code famfs -h CMD ...} (also {@code -?}, {@code --help}) prints CMD's
+     * usage: the same as {@code famfs CMD --help}. Other command lines are unchanged.
+     */
+    static String[] upstreamForm(String... args) {
+        if (args.length >= 2 && (args[0].equals("-h") || args[0].equals("-?") || args[0].equals("--help"))
+                && FamfsCommand.COMMANDS.containsKey(args[1])) {
+            return new String[] {args[1], "--help"};
+        }
+        return args;
     }
 
     private static String prefix(CommandLine cl) {

@@ -7,6 +7,7 @@ import io.famfs.namespace.Namespace;
 import io.famfs.FamfsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -18,6 +19,9 @@ import picocli.CommandLine.Parameters;
 class CloneCommand extends Subcommand {
     @Mixin
     DeviceOption target;
+
+    @Option(names = {"-v", "--verbose"}, description = "Say what was logged (repeatable)")
+    boolean[] verbose = new boolean[0];
 
     @Parameters(index = "0", paramLabel = "SRC")
     String source;
@@ -35,6 +39,9 @@ class CloneCommand extends Subcommand {
                 throw new FamfsException(source + ": no such famfs file", FsView.ENOENT);
             }
             session.cloneFile(dst0, f.meta());
+            if (verbose.length > 0) {
+                out().printf("clone: %s -> %s (%d bytes)%n", source, dest, f.size());
+            }
             err().println("famfs clone: " + dest + " now shares the memory of " + source
                     + " (a cross-link: fsck will report it)");
         }

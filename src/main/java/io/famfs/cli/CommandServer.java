@@ -127,7 +127,7 @@ public final class CommandServer implements AutoCloseable {
         if (m.fds().length != 2) {
             return "LOCAL expected the caller's stdout and stderr";
         }
-        String[] args = fields.subList(1, fields.size()).toArray(String[]::new);
+        String[] args = Cli.upstreamForm(fields.subList(1, fields.size()).toArray(String[]::new));
         Caller caller;
         try {
             caller = Caller.of(peer);

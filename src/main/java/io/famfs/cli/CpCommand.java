@@ -53,8 +53,8 @@ class CpCommand extends Subcommand {
     @Option(names = {"-g", "--gid"}, description = "Owner gid (default: source's)")
     Integer gid;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print each file copied")
-    boolean verbose;
+    @Option(names = {"-v", "--verbose"}, description = "Print each file copied (repeatable)")
+    boolean[] verbose = new boolean[0];
 
     @Option(names = "--stats", description = "Print counts and rates on stderr when done")
     boolean stats;
@@ -100,7 +100,7 @@ class CpCommand extends Subcommand {
             total = files.stream().mapToLong(FileOps.NewFile::size).sum();
             try (Progress progress = new Progress(err(), compare ? "compare" : "copy", total, true)) {
                 result = FileOps.createFiles(fs, session, files, config, Math.max(1, threads), progress::add, f -> {
-                    if (verbose || compare) {
+                    if (verbose.length > 0 || compare) {
                         synchronized (this) {
                             out().println(compare ? "famfs compare: 100%: " + f.path() : "-> " + f.path());
                         }

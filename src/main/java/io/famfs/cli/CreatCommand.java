@@ -51,8 +51,8 @@ class CreatCommand extends Subcommand {
     @Option(names = {"-t", "--threadct"}, description = "Threads writing data (default: cores, up to 8)")
     int threads = Workers.defaultThreads();
 
-    @Option(names = {"-v", "--verbose"}, description = "Print each file created")
-    boolean verbose;
+    @Option(names = {"-v", "--verbose"}, description = "Print each file created (repeatable)")
+    boolean[] verbose = new boolean[0];
 
     @Option(names = "--stats", description = "Print counts and rates on stderr when done")
     boolean stats;
@@ -91,7 +91,7 @@ class CreatCommand extends Subcommand {
              MasterSession session = MasterSession.begin(fs, NodeIdentity.systemUuid());
              Progress progress = new Progress(err(), "creat", bytes, true)) {
             result = FileOps.createFiles(fs, session, files, config, Math.max(1, threads), progress::add, f -> {
-                if (verbose) {
+                if (verbose.length > 0) {
                     synchronized (this) {
                         out().println("created " + f.path() + " (" + f.size() + " bytes)");
                     }

@@ -1,6 +1,7 @@
 package io.famfs.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
@@ -15,6 +16,10 @@ import java.util.SequencedMap;
 @Command(name = "famfs", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Fabric-attached memory file system: share files in one memory device between hosts.")
 public class FamfsCommand {
+    /** Upstream's {@code famfs --dryrun COMMAND}: accepted, no effect (as upstream). */
+    @Option(names = "--dryrun", hidden = true, description = "Accepted for compatibility; no effect")
+    boolean dryRun;
+
     /**
      * Every subcommand by its name (the same as its {@code @Command} name; a test checks),
      * in the order {@code famfs --help} lists them.
@@ -37,6 +42,7 @@ public class FamfsCommand {
         COMMANDS.put("mount", MountCommand.class);
         COMMANDS.put("umount", UmountCommand.class);
         COMMANDS.put("check", CheckCommand.class);
+        COMMANDS.put("mkmeta", MkmetaCommand.class);
         COMMANDS.put("fused", FusedCommand.class);
     }
 }

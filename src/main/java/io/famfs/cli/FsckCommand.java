@@ -23,8 +23,20 @@ class FsckCommand extends Subcommand {
     @Option(names = {"-v", "--verbose"}, description = "More detail (repeatable)")
     boolean[] verbose = new boolean[0];
 
-    @Option(names = {"-h", "--human"}, description = "Print sizes in human units")
+    @Option(names = {"-h", "--human"}, description = "Print sizes in GiB with two decimals, as upstream")
     boolean human;
+
+    @Option(names = "--fuse", description = "Accepted for compatibility: famfs-java is always FUSE")
+    boolean fuse;
+
+    @Option(names = {"-F", "--nofuse"}, description = "Upstream's v1 kernel-module mode: not supported (an error)")
+    boolean noFuse;
+
+    @Option(names = {"-m", "--mmap"}, description = "Accepted for compatibility (upstream: map the meta files; the default)")
+    boolean mmapMeta;
+
+    @Option(names = {"-r", "--read"}, description = "Accepted for compatibility (upstream: read() the meta files)")
+    boolean readMeta;
 
     @Option(names = {"-f", "--force"}, description = "Accepted for compatibility")
     boolean force;
@@ -38,19 +50,22 @@ class FsckCommand extends Subcommand {
     @Option(names = "--help", usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Parameters(paramLabel = "MEMDEVICE", description = "famfs device or image")
+    @Parameters(paramLabel = "MEMDEVICE|PATH", description = "famfs device or image, or a path in a famfs mount")
     Path device;
+
+    /** Upstream's exit status for fsck of a device that is mounted (EBUSY). */
+    static final int MOUNTED = 16;
+    /** Upstream's exit status for a path that does not exist (ENOENT). */
+    static final int MISSING = 2;
 
     @Override
     public Integer call() {
+        Compat.refuseNoFuse(noFuse, 1);
+        Compat.readOrMmap(readMeta, mmapMeta);
         if (nbuckets < 0 || nbuckets > 1024) {
             throw new FamfsException("--nbuckets must be between 0 and 1024");
         }
-        java.nio.file.Path dev = device;
-        if (java.nio.file.Files.isDirectory(device)) {
-            dev = io.famfs.fuse.MountTable.containing(device)
-                    .orElseThrow(() -> new FamfsException(device + ": a directory that is not a famfs mount")).device();
-        }
+        Path dev = target();
         try (Famfs fs = Famfs.open(dev, false)) {
             FsckReport r = FsckReport.scan(fs, NodeIdentity.systemUuid(), nbuckets);
             if (json) {
@@ -71,18 +86,36 @@ class FsckCommand extends Subcommand {
         }
     }
 
+    /**
+     * The device to check. As upstream, a path in a famfs mount (the mount point, a file or
+     * a directory in it) is checked through its mount, and a device that a mount on this
+     * host serves is refused (fsck the mount instead): status 16.
+     */
+    private Path target() {
+        java.util.Optional<io.famfs.fuse.MountTable.Mount> in = io.famfs.fuse.MountTable.containing(device);
+        if (in.isPresent()) {
+            return in.get().device();
+        }
+        if (!java.nio.file.Files.exists(device)) {
+            throw new FamfsException(device + ": no such device or file", MISSING);
+        }
+        for (io.famfs.fuse.MountTable.Mount m : io.famfs.fuse.MountTable.famfsMounts()) {
+            if (MkfsCommand.sameFile(m.device(), device)) {
+                throw new FamfsException(device + ": is mounted at " + m.mountPoint()
+                        + " (fsck the mount instead: famfs fsck " + m.mountPoint() + ")", MOUNTED);
+            }
+        }
+        if (java.nio.file.Files.isDirectory(device)) {
+            throw new FamfsException(device + ": a directory that is not in a famfs mount");
+        }
+        return device;
+    }
+
     private String size(long bytes) {
         if (!human) {
             return Long.toString(bytes);
         }
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? bytes + "B" : String.format("%.2f%s", v, units[u]);
+        return String.format("%.2fG", bytes / (double) (1L << 30));
     }
 
     /** Mirrors upstream's fsck text (see the golden fsck outputs) so diffs stay meaningful. */
@@ -120,7 +153,7 @@ class FsckCommand extends Subcommand {
         o.printf("  Device capacity:        %s%n", size(r.deviceSize()));
         o.printf("  Bitmap capacity:        %s%n", size(r.bitmapCapacity()));
         o.printf("  Sum of file sizes:      %s%n", size(r.sumFileSizes()));
-        o.printf("  Allocated bytes:        %s%n", size(r.allocatedBytes()));
+        o.printf(human ? "  Allocated space:        %s%n" : "  Allocated bytes:        %s%n", size(r.allocatedBytes()));
         o.printf("  Free space:             %s%n", size(r.freeSpace()));
         o.printf("  Space amplification:     %.2f%n", r.spaceAmplification());
         o.printf("  Percent used:            %.1f%%%n", r.percentUsed());
@@ -136,10 +169,38 @@ class FsckCommand extends Subcommand {
         o.printf("  %d directories%n", r.dirs());
         o.println();
         if (verbose.length > 0) {
+            printVerbose(o, r);
             for (String p : r.problems()) {
                 o.println("  problem: " + p);
             }
         }
         o.flush();
     }
+
+    /** Upstream's {@code Verbose:} block (scripts read {@code log_len:}); struct sizes of the on-media format. */
+    private static void printVerbose(PrintWriter o, FsckReport r) {
+        long lastIndex = r.entryCapacity() - 1;
+        o.println("Verbose:");
+        o.printf("  log_offset:        %d%n", io.famfs.format.Superblock.LOG_OFFSET);
+        o.printf("  log_len:           %d%n", r.logLen());
+        o.println("  log_entry components:");
+        o.printf("      sizeof(log header) %d%n", io.famfs.format.LogHeader.SIZE);
+        o.printf("      sizeof(log_entry)  %d%n", io.famfs.format.LogEntry.SIZE);
+        o.printf("          sizeof(mkdir)     %d%n", MKDIR_PAYLOAD);
+        o.printf("          sizeof(file_meta) %d%n", FILE_META_PAYLOAD);
+        o.printf("              sizeof(fmap)    %d%n", FMAP_SIZE);
+        o.printf("                  sizeof(interleaved_ext[1]): %d%n", INTERLEAVED_EXT_SIZE);
+        o.printf("                  sizeof(famfs_simple_ext[16]): %d%n", SIMPLE_EXT_SIZE);
+        o.printf("  last_log_index:    %d%n", lastIndex);
+        o.printf("  usable log size:   %d%n", io.famfs.format.LogHeader.SIZE + (long) io.famfs.format.LogEntry.SIZE * lastIndex);
+        o.printf("  sizeof(struct famfs_log_file_meta): %d%n", FILE_META_PAYLOAD);
+        o.println();
+    }
+
+    /** Sizes of upstream's log structures (docs FORMAT.md section 3.2). */
+    static final int MKDIR_PAYLOAD = 92;
+    static final int FILE_META_PAYLOAD = 520;
+    static final int FMAP_SIZE = 416;
+    static final int INTERLEAVED_EXT_SIZE = 400;
+    static final int SIMPLE_EXT_SIZE = 24;
 }

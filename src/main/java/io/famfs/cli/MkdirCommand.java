@@ -30,8 +30,8 @@ class MkdirCommand extends Subcommand {
     @Option(names = {"-g", "--gid"}, description = "Owner gid (default: caller)")
     Integer gid;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print each directory created")
-    boolean verbose;
+    @Option(names = {"-v", "--verbose"}, description = "Print each directory created (repeatable)")
+    boolean[] verbose = new boolean[0];
 
     @Parameters(paramLabel = "DIR", arity = "1..*")
     List<String> dirs;
@@ -49,7 +49,7 @@ class MkdirCommand extends Subcommand {
                     throw new FamfsException("/: the root directory already exists");
                 }
                 for (String path : FileOps.mkdir(session, rel, mode, u, g, parents)) {
-                    if (verbose) {
+                    if (verbose.length > 0) {
                         out().println("mkdir " + path);
                     }
                 }

@@ -16,6 +16,7 @@ import java.util.UUID;
  * {@code mkfs.famfs [-f] [-k] [-l LOGLEN] DEVICE}. Writes the log first and the
  * superblock last (each flushed), so a valid superblock always describes a formatted log
  * even if mkfs is interrupted; re-making a file system first invalidates the old magic.
+ * Failures exit with status 2, as upstream's.
  */
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
         description = "Create a famfs file system on a memory device (also run as mkfs.famfs).")
@@ -25,8 +26,17 @@ class MkfsCommand extends Subcommand {
     @Option(names = {"-f", "--force"}, description = "Create even if a valid superblock exists")
     boolean force;
 
-    @Option(names = {"-k", "--kill"}, description = "Invalidate an existing superblock (needs -f)")
+    @Option(names = {"-k", "--kill"}, description = "With -f: only invalidate the superblock (without -f: a normal mkfs, as upstream)")
     boolean kill;
+
+    @Option(names = {"-v", "--verbose"}, description = "Say more (repeatable)")
+    boolean[] verbose = new boolean[0];
+
+    @Option(names = "--fuse", description = "Accepted for compatibility: famfs-java is always FUSE")
+    boolean fuse;
+
+    @Option(names = {"-F", "--nofuse"}, description = "Upstream's v1 kernel-module mode: not supported (an error)")
+    boolean noFuse;
 
     @Option(names = {"-l", "--loglen"}, paramLabel = "SIZE", converter = Modes.Size.class,
             description = "Log length, a power of two >= 8m (default 8m)")
@@ -35,25 +45,40 @@ class MkfsCommand extends Subcommand {
     @Parameters(paramLabel = "MEMDEVICE", description = "dax device, pmem device or file")
     Path device;
 
+    /** Upstream's mkfs fails with status 2 for everything but a missing operand or not being root. */
+    static final int FAILED = 2;
+
     @Override
     public Integer call() {
+        try {
+            return make();
+        } catch (FamfsException e) {
+            throw e.exitCode() == FamfsException.GENERIC ? new FamfsException(e.getMessage(), FAILED) : e;
+        } catch (io.famfs.device.DeviceException e) {
+            throw new FamfsException(e.getMessage(), FAILED);
+        }
+    }
+
+    private int make() {
+        Compat.refuseNoFuse(noFuse, FAILED);
         if (logLen < LogHeader.MIN_LOG_LEN || Long.bitCount(logLen) != 1) {
             throw new FamfsException("log length " + logLen + " must be a power of two of at least 8 MiB");
-        }
-        if (kill && !force) {
-            throw new FamfsException("--kill destroys the file system on " + device + "; add -f to confirm");
         }
         refuseIfMounted(device);
         try (MemoryDevice dev = MemoryDevice.open(device, true)) {
             Superblock sb = new Superblock(dev.memory());
             Superblock.Status status = sb.check();
-            if (kill) {
-                if (status == Superblock.Status.BAD_MAGIC) {
-                    throw new FamfsException(device + ": no famfs superblock to kill");
+            if (kill && force) {
+                // as upstream, with or without a superblock there: scripts run it to clear a device
+                if (status != Superblock.Status.BAD_MAGIC) {
+                    sb.kill();
+                    dev.flush(0, Superblock.SIZE);
                 }
-                sb.kill();
-                dev.flush(0, Superblock.SIZE);
-                out().println("famfs superblock on " + device + " invalidated");
+                out().println("Famfs superblock killed");
+                if (verbose.length > 0) {
+                    out().println("  " + device + ": " + (status == Superblock.Status.BAD_MAGIC
+                            ? "held no famfs superblock" : "superblock magic cleared"));
+                }
                 return 0;
             }
             checkGeometry(dev);
@@ -76,6 +101,9 @@ class MkfsCommand extends Subcommand {
             UUID fsUuid = UUID.randomUUID();
             sb.format(logLen, fsUuid, UUID.randomUUID(), node, dev.size(), device.toString());
             dev.flush(0, Superblock.SIZE);
+            if (verbose.length > 0) {
+                out().printf("devsize: %d%n", dev.size()); // upstream's first line
+            }
             out().printf("famfs file system created on %s%n", device);
             out().printf("  device size:   %d%n  log length:    %d (%d entries)%n  fs uuid:       %s%n"
                             + "  system uuid:   %s (this node is the master)%n",

@@ -33,8 +33,20 @@ class MountCommand extends Subcommand {
     @Option(names = {"-d", "--debug"}, description = "libfuse debug output (implies --foreground)")
     boolean debug;
 
-    @Option(names = {"-v", "--verbose"}, description = "Say what the mount does")
-    boolean verbose;
+    @Option(names = {"-v", "--verbose"}, description = "Say what the mount does (repeatable)")
+    boolean[] verbose = new boolean[0];
+
+    @Option(names = {"-f", "--fuse"}, description = "Accepted for compatibility: famfs-java always mounts through FUSE")
+    boolean fuse;
+
+    @Option(names = {"-F", "--nofuse"}, description = "Upstream's v1 kernel-module mount: not supported (an error)")
+    boolean noFuse;
+
+    @Option(names = {"-r", "--read"}, description = "Accepted for compatibility (upstream: logplay reads the log with read())")
+    boolean readLog;
+
+    @Option(names = {"-m", "--mmap"}, description = "Accepted for compatibility (upstream's default: logplay maps the log)")
+    boolean mmapLog;
 
     @Option(names = {"-u", "--nouseraccess"}, description = "Only the mounting user may use the mount (no allow_other)")
     boolean noUserAccess;
@@ -83,6 +95,8 @@ class MountCommand extends Subcommand {
 
     @Override
     public Integer call() throws Exception {
+        Compat.refuseNoFuse(noFuse, 1);
+        Compat.readOrMmap(readLog, mmapLog);
         if (pollMillis < 1 || pollMillis > 60_000) {
             throw new FamfsException("--poll-ms must be between 1 and 60000");
         }
@@ -173,7 +187,7 @@ class MountCommand extends Subcommand {
                 throw new FamfsException(lastLine(log, "the mount server exited with status " + server.exitValue()));
             }
             if (MountTable.isMounted(mp) && ready(log)) {
-                if (verbose) {
+                if (verbose.length > 0) {
                     out().printf("famfs: mounted %s at %s (server pid %d, log %s)%n", device, mp, server.pid(), log);
                 }
                 return 0;

@@ -35,6 +35,9 @@ class VerifyCommand extends Subcommand {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success")
     boolean quiet;
 
+    @Option(names = {"-v", "--verbose"}, description = "Say more (repeatable): the seed and thread count")
+    boolean[] verbose = new boolean[0];
+
     @Option(names = "--stats", description = "Print counts and rates on stderr when done")
     boolean stats;
 
@@ -43,6 +46,9 @@ class VerifyCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        if (threads < 0 || threads > 256) {
+            throw new FamfsException("thread count " + threads + " must be between 0 and 256", FamfsException.Reason.INVALID);
+        }
         List<Job> jobs = jobs();
         Stats timer = new Stats();
         try (FsView view = FsView.open(target, false, jobs.stream().map(Job::path).toList())) {
@@ -54,7 +60,7 @@ class VerifyCommand extends Subcommand {
             }
             List<Long> bad;
             try (Progress progress = new Progress(err(), "verify", total, true)) {
-                bad = Workers.map(threads, idx, i -> {
+                bad = Workers.map(Math.max(1, threads), idx, i -> {
                     FileData data = view.data(files.get(i));
                     data.mapper().map(0, data.size(), (o, l, d) -> view.famfs().device().prefault(o, l, false));
                     long b = data.verify(jobs.get(i).seed());
@@ -74,6 +80,14 @@ class VerifyCommand extends Subcommand {
                 } else if (!quiet) {
                     out().printf("Success: verified %d bytes in file %s%n", files.get(i).size(), jobs.get(i).path());
                 }
+                if (verbose.length > 0) {
+                    out().printf("verify: %s seed %d%n", jobs.get(i).path(), jobs.get(i).seed());
+                }
+            }
+            if (!multi.isEmpty()) {
+                out().printf("Verify complete for %d files with %d errs%n", jobs.size(), failures);
+                // as upstream, multi mode exits with the number of files that failed
+                return Math.min(failures, 127);
             }
             return failures == 0 ? 0 : 1;
         }
@@ -81,6 +95,12 @@ class VerifyCommand extends Subcommand {
 
     private List<Job> jobs() {
         List<Job> jobs = new ArrayList<>();
+        if (!multi.isEmpty() && (file != null || seed != null)) {
+            throw new FamfsException("-m FILE,SEED cannot be combined with -f or -S (as upstream)");
+        }
+        if (file == null && seed != null) {
+            throw new FamfsException("-S SEED needs -f FILE");
+        }
         if (file != null) {
             if (seed == null || seed == 0) {
                 throw new FamfsException("verify needs a non-zero seed (-S SEED)");

@@ -266,7 +266,7 @@ class CliWorkflowTest {
         assertEquals(before, Devices.checksum(dev, 12 << 20));
         Run.famfs("mkfs", "-f", dev.toString()).ok();
         assertNotEquals(before, Devices.checksum(dev, 12 << 20));
-        Run.famfs("mkfs", "-k", dev.toString()).oneLineError("add -f");
+        Run.famfs("mkfs", "-k", dev.toString()).oneLineError("already holds a famfs"); // -k alone: a normal mkfs
         Run.famfs("mkfs", "-k", "-f", dev.toString()).ok();
         Run.famfs("fsck", dev.toString()).oneLineError("no famfs superblock");
     }
