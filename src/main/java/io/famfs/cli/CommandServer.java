@@ -36,8 +36,9 @@ import java.util.logging.Logger;
  * <p>What the server does not take from the caller's word: who it is (SO_PEERCRED), and
  * its working directory, umask and {@code FAMFS_*} environment (read from
  * {@code /proc/PID}). It runs a command only for root or its own user, and only when
- * running it here cannot differ from running it there: the same {@code FAMFS_*}
- * settings, and no relative path unless both work in the same directory. Anything else is
+ * running it here cannot differ from running it there: the same settings a command reads
+ * ({@link #COMMAND_SETTINGS}), no JVM options of its own, and no relative path unless both
+ * work in the same directory. Anything else is
  * answered {@code LOCAL}, so the caller gets exactly what the command itself gives.
  */
 public final class CommandServer implements AutoCloseable {
@@ -46,9 +47,12 @@ public final class CommandServer implements AutoCloseable {
     /** Commands that may run here: those on files of a mount, never mount, umount or mkfs. */
     static final Set<String> FORWARDABLE = Set.of("creat", "mkdir", "cp", "verify", "logplay", "check",
             "getmap", "clone", "chkread", "flush", "fsck", "mkmeta");
-    /** {@code FAMFS_*} settings of the launcher only, which the command never reads. */
-    static final Set<String> LAUNCHER_ONLY = Set.of("FAMFS_JAVA_HOME", "FAMFS_JAVA_OPTS", "FAMFS_NO_AOT",
-            "FAMFS_NO_FORWARD", "FAMFS_FORWARD_TRACE");
+    /**
+     * The environment settings a command reads (node identity, homes, debug output): a
+     * caller whose settings differ from the server's runs its command itself.
+     */
+    static final Set<String> COMMAND_SETTINGS = Set.of(io.famfs.log.NodeIdentity.UUID_VARIABLE,
+            io.famfs.log.NodeIdentity.FILE_VARIABLE, "FAMFS_RUN_DIR", "FAMFS_DEBUG");
     static final int MAX_REQUEST = 256 * 1024;
 
     private final Path socketPath;
@@ -166,7 +170,10 @@ public final class CommandServer implements AutoCloseable {
             return "not a command on files of a mount";
         }
         if (!caller.famfsEnv().equals(serverEnv)) {
-            return "FAMFS_* settings differ from the server's";
+            return "FAMFS_* settings differ from the server's (" + String.join(", ", COMMAND_SETTINGS) + ")";
+        }
+        if (caller.javaOpts()) {
+            return "FAMFS_JAVA_OPTS is set (JVM options of its own)";
         }
         if (!caller.cwd().equals(serverCwd) && hasRelativePath(args)) {
             return "relative path from another working directory";
@@ -213,7 +220,7 @@ public final class CommandServer implements AutoCloseable {
     private static Map<String, String> famfsSettings(Map<String, String> env) {
         Map<String, String> m = new TreeMap<>();
         env.forEach((k, v) -> {
-            if (k.startsWith("FAMFS_") && !LAUNCHER_ONLY.contains(k)) {
+            if (COMMAND_SETTINGS.contains(k)) {
                 m.put(k, v);
             }
         });
@@ -251,7 +258,7 @@ public final class CommandServer implements AutoCloseable {
     }
 
     /** The calling process as the kernel knows it. */
-    record Caller(ProcessIdentity identity, Path cwd, Map<String, String> famfsEnv) {
+    record Caller(ProcessIdentity identity, Path cwd, Map<String, String> famfsEnv, boolean javaOpts) {
         static Caller of(UnixSocket.Peer peer) throws IOException {
             Path proc = Path.of("/proc", Integer.toString(peer.pid()));
             Path cwd = Files.readSymbolicLink(proc.resolve("cwd"));
@@ -268,7 +275,9 @@ public final class CommandServer implements AutoCloseable {
                     env.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
             }
-            return new Caller(new ProcessIdentity(peer.uid(), peer.gid(), umask), cwd, famfsSettings(env));
+            String opts = env.get("FAMFS_JAVA_OPTS");
+            return new Caller(new ProcessIdentity(peer.uid(), peer.gid(), umask), cwd, famfsSettings(env),
+                    opts != null && !opts.isBlank());
         }
     }
 

@@ -42,7 +42,7 @@ public final class MountTable {
 
     /** The famfs mount holding {@code path} (deepest mount first), if any. */
     public static Optional<Mount> containing(Path path) {
-        Path abs = path.toAbsolutePath().normalize();
+        Path abs = canonical(path);
         Mount best = null;
         for (Mount m : famfsMounts()) {
             if (abs.startsWith(m.mountPoint())
@@ -51,6 +51,32 @@ public final class MountTable {
             }
         }
         return Optional.ofNullable(best);
+    }
+
+    /**
+     * {@code path} made absolute with its symbolic links resolved, as the kernel would
+     * walk it: the real path of its longest existing ancestor, then the rest (a file about
+     * to be created does not exist yet). Mount points in the table are real paths, so a
+     * path into a mount through a symlink finds it. A path with {@code ..} is only
+     * normalised (its meaning through a symlink is the kernel's, and commands refuse it).
+     */
+    public static Path canonical(Path path) {
+        Path abs = path.toAbsolutePath();
+        for (Path p : abs) {
+            if (p.toString().equals("..")) {
+                return abs.normalize();
+            }
+        }
+        abs = abs.normalize();
+        Path existing = abs;
+        while (existing != null) {
+            try {
+                return existing.toRealPath().resolve(existing.relativize(abs));
+            } catch (java.io.IOException e) {
+                existing = existing.getParent();
+            }
+        }
+        return abs;
     }
 
     public static boolean isMounted(Path mountPoint) {
