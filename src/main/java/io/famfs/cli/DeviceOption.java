@@ -91,7 +91,7 @@ public class DeviceOption {
             if (view == null) {
                 return null;
             }
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(view.size(name));
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(65536); // XATTR_SIZE_MAX: the state may change between a size() and a read()
             view.read(name, buf);
             return new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException | UnsupportedOperationException e) {

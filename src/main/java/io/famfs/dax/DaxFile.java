@@ -168,7 +168,7 @@ public final class DaxFile implements AutoCloseable {
         if (v == null || !v.list().contains(name)) {
             return null;
         }
-        ByteBuffer b = ByteBuffer.allocate(v.size(name));
+        ByteBuffer b = ByteBuffer.allocate(65536); // XATTR_SIZE_MAX: the value may change between a size() and a read()
         v.read(name, b);
         return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
     }
