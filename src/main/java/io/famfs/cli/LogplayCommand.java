@@ -102,35 +102,41 @@ class LogplayCommand extends Subcommand {
             boolean asClient = client || fs.roleOf(NodeIdentity.systemUuid()) != Role.MASTER;
             Namespace ns = new Namespace(fs.superblock().deviceSize(), fs.superblock().allocUnit());
             List<Item> items = new ArrayList<>();
-            int errors = 0;
+            int[] errors = {0};
             long next = fs.log().nextIndex();
-            String stop = null;
-            for (long i = 0; i < next; i++) {
-                LogEntry.Decoded d = fs.readEntry(i);
-                if (!LogReader.isValid(d, i) || d.malformed() != null) {
-                    String problem = LogReader.problem(d, i);
-                    errors++;
-                    items.add(new Item(i, "error", typeName(d.type()), null, null, null, 0, 0, problem));
-                    if (!LogReader.isValid(d, i)) {
-                        stop = problem;
-                        break;
+            String[] stop = {null};
+            io.famfs.log.LogScan.scan(fs, 0, next, new io.famfs.log.LogScan.Consumer() {
+                @Override
+                public void entry(long i, io.famfs.format.LogRecord record) {
+                    Namespace.Outcome outcome = ns.apply(i, record);
+                    if (outcome.effect() == Namespace.Effect.REJECTED) {
+                        errors[0]++;
                     }
-                    continue;
+                    items.add(item(i, record, outcome, asClient));
                 }
-                Namespace.Outcome outcome = ns.apply(i, d.record());
-                if (outcome.effect() == Namespace.Effect.REJECTED) {
-                    errors++;
+
+                @Override
+                public void malformed(long i, String problem) {
+                    errors[0]++;
+                    items.add(new Item(i, "error", typeName(fs.readEntry(i).type()), null, null, null, 0, 0, problem));
                 }
-                items.add(item(i, d.record(), outcome, asClient));
-            }
+
+                @Override
+                public boolean invalid(long i, String problem) {
+                    errors[0]++;
+                    items.add(new Item(i, "error", typeName(fs.readEntry(i).type()), null, null, null, 0, 0, problem));
+                    stop[0] = problem;
+                    return false;
+                }
+            });
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("device", fs.device().path().toString());
             summary.put("role", asClient ? "client" : "master");
             summary.put("entries", next);
             summary.put("files", ns.fileCount());
             summary.put("directories", ns.dirCount());
-            summary.put("errors", errors);
-            summary.put("stoppedAt", stop);
+            summary.put("errors", errors[0]);
+            summary.put("stoppedAt", stop[0]);
             if (json) {
                 summary.put("items", items);
                 Json.print(out(), summary);
@@ -141,12 +147,12 @@ class LogplayCommand extends Subcommand {
                     }
                 }
                 out().printf("logplay (dry run): %d entries, %d files and %d directories would be created, %d errors%n",
-                        next, ns.fileCount(), ns.dirCount(), errors);
-                if (stop != null) {
-                    err().println("famfs logplay: " + stop + "; replay stops there");
+                        next, ns.fileCount(), ns.dirCount(), errors[0]);
+                if (stop[0] != null) {
+                    err().println("famfs logplay: " + stop[0] + "; replay stops there");
                 }
             }
-            return Math.min(255, errors);
+            return Math.min(255, errors[0]);
         }
     }
 

@@ -25,6 +25,8 @@ public final class MountedFs {
     private final Role role;
     private final MountOptions options;
     private final Replayer replayer;
+    /** Allocation units in use, fed by each replay pass (capacity figures). */
+    private final AllocationBitmap allocation;
     private final long mountedAtSeconds = System.currentTimeMillis() / 1000;
     private volatile long allocatedBytes;
     private volatile ReplayReport lastReport;
@@ -52,6 +54,7 @@ public final class MountedFs {
         this.role = role;
         this.options = options;
         this.replayer = new Replayer(famfs);
+        this.allocation = AllocationBitmap.empty(famfs.superblock());
         this.health = new DeviceHealth(famfs.device().path().toString());
         this.injector = new FaultInjector(options.faultInjection());
         this.badblocks = famfs.device().sysfsNode().flatMap(BadblocksMonitor::forSysfsNode);
@@ -154,7 +157,7 @@ public final class MountedFs {
                 return new ReplayReport(at, at, 0, 0, 0, java.util.List.of(),
                         health.fault().map(Fault::detail).orElse("device is quarantined") + "; replay stopped");
             }
-            r = replayer.replay();
+            r = replayer.replay(allocation.alongsideReplay());
             changes.remember(r.toIndex());
         } catch (InternalError | FaultInjector.InjectedFault e) {
             long off = e instanceof FaultInjector.InjectedFault f ? f.offset() : io.famfs.format.Superblock.LOG_OFFSET;
@@ -163,9 +166,7 @@ public final class MountedFs {
             return new ReplayReport(at, at, 0, 0, 0, java.util.List.of(), "memory error while replaying; device quarantined");
         }
         lastReplayMillis = System.currentTimeMillis();
-        if (r.toIndex() != r.fromIndex() || lastReport == null) {
-            allocatedBytes = AllocationBitmap.build(famfs, r.toIndex()).allocatedBytes();
-        }
+        allocatedBytes = allocation.allocatedBytes();
         lastReport = r;
         replays.incrementAndGet();
         var l = replayListener;

@@ -43,19 +43,56 @@ public final class AllocationBitmap {
 
     /** Scans entries [0, entries) of {@code fs}. */
     public static AllocationBitmap build(Famfs fs, long entries) {
-        Superblock sb = fs.superblock();
-        AllocationBitmap bitmap = new AllocationBitmap(sb.deviceSize(), sb.allocUnit(), sb.logLen());
-        long next = Math.min(entries, fs.entryCapacity());
-        for (long i = 0; i < next; i++) {
-            LogEntry.Decoded d = fs.readEntry(i);
-            if (!LogReader.isValid(d, i) || d.malformed() != null) {
-                bitmap.badEntries++;
-                bitmap.problems.add(LogReader.problem(d, i));
-                continue;
-            }
-            bitmap.add(i, d.record());
-        }
+        AllocationBitmap bitmap = empty(fs.superblock());
+        LogScan.scan(fs, 0, entries, bitmap.consumer());
         return bitmap;
+    }
+
+    /** A bitmap with only the superblock and log reserved: feed it entries with {@link #consumer}. */
+    public static AllocationBitmap empty(Superblock sb) {
+        return new AllocationBitmap(sb.deviceSize(), sb.allocUnit(), sb.logLen());
+    }
+
+    /**
+     * Adds the entries of a {@link LogScan} (in index order, each once); invalid ones are
+     * counted and skipped, as upstream (fsck).
+     */
+    public LogScan.Consumer consumer() {
+        return consumer(true);
+    }
+
+    /**
+     * Adds entries as they are replayed, for a bitmap kept beside a {@link Replayer}
+     * across passes: stops where replay stops (at an invalid entry, which the next pass
+     * reads again), so no entry is added twice.
+     */
+    public LogScan.Consumer alongsideReplay() {
+        return consumer(false);
+    }
+
+    private LogScan.Consumer consumer(boolean pastInvalid) {
+        return new LogScan.Consumer() {
+            @Override
+            public void entry(long index, LogRecord record) {
+                add(index, record);
+            }
+
+            @Override
+            public void malformed(long index, String problem) {
+                badEntries++;
+                problems.add(problem);
+            }
+
+            @Override
+            public boolean invalid(long index, String problem) {
+                if (!pastInvalid) {
+                    return false;
+                }
+                badEntries++;
+                problems.add(problem);
+                return true;
+            }
+        };
     }
 
     private void add(long index, LogRecord record) {

@@ -37,10 +37,11 @@ public record FsckReport(
         List<String> problems = new ArrayList<>();
         if (logProblem == null) {
             used = fs.log().nextIndex();
-            bitmap = AllocationBitmap.build(fs, used);
+            // one read of the log for both: the bitmap goes past invalid entries, replay stops
+            bitmap = AllocationBitmap.empty(sb);
+            ReplayReport replay = new Replayer(fs).replay(bitmap.consumer());
             problems.addAll(bitmap.problems());
             // entries intact on media but refused by replay (bad paths, orphans, bad maps)
-            ReplayReport replay = new Replayer(fs).replay();
             for (String r : replay.rejected()) {
                 if (!problems.contains(r)) {
                     problems.add(r);

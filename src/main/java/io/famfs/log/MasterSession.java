@@ -57,7 +57,9 @@ public final class MasterSession implements AutoCloseable {
         MasterSession session = new MasterSession(fs);
         try {
             fs.requireValidLog(); // under the lock: no append of this host is half-published
-            ReplayReport replay = session.replayer.replay();
+            // the tree and the allocation bitmap from one read of the log
+            session.bitmap = AllocationBitmap.empty(fs.superblock());
+            ReplayReport replay = session.replayer.replay(session.bitmap.alongsideReplay());
             if (replay.stopReason() != null) {
                 // the corrupt entry's space would look free: appending could cross-link data
                 throw new FamfsException(replay.stopReason() + "; refusing to change a damaged log (run famfs fsck)");
@@ -75,7 +77,12 @@ public final class MasterSession implements AutoCloseable {
 
     /** Picks up entries appended since the session began (by this session). */
     private void catchUp() {
-        replayer.replay();
+        if (allocator == null) {
+            replayer.replay(bitmap.alongsideReplay());
+        } else {
+            // the allocator set the bits of what this session allocated (and logged) itself
+            replayer.replay();
+        }
     }
 
     /** Logs a directory. The parent must exist; an existing directory is an error. */
@@ -139,7 +146,6 @@ public final class MasterSession implements AutoCloseable {
 
     private Allocator allocator() {
         if (allocator == null) {
-            bitmap = AllocationBitmap.build(fs);
             allocator = new Allocator(bitmap);
         }
         return allocator;

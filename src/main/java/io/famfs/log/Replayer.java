@@ -34,40 +34,61 @@ public final class Replayer {
 
     /** Applies every published entry not yet applied. */
     public synchronized ReplayReport replay() {
+        return replay(new LogScan.Consumer[0]);
+    }
+
+    /**
+     * Applies every published entry not yet applied, handing the same entries (read once)
+     * to {@code also} as well: e.g. an {@link AllocationBitmap} kept beside the tree.
+     */
+    public synchronized ReplayReport replay(LogScan.Consumer... also) {
         long from = applied;
-        long next = Math.min(fs.log().nextIndex(), fs.entryCapacity());
-        int files = 0;
-        int dirs = 0;
-        int existed = 0;
-        List<String> rejected = new ArrayList<>();
-        String stop = null;
-        long i = from;
-        for (; i < next; i++) {
-            LogEntry.Decoded d = fs.readEntry(i);
-            if (!LogReader.isValid(d, i)) {
-                stop = LogReader.problem(d, i) + "; replay stopped there";
-                break;
-            }
-            if (d.malformed() != null) {
-                rejected.add(LogReader.problem(d, i));
-                continue;
-            }
-            Namespace.Outcome outcome = namespace.apply(i, d.record());
+        Pass pass = new Pass();
+        LogScan.Consumer[] all = new LogScan.Consumer[also.length + 1];
+        all[0] = pass;
+        System.arraycopy(also, 0, all, 1, also.length);
+        long end = LogScan.scan(fs, from, fs.log().nextIndex(), all);
+        applied = pass.stop != null ? pass.stopIndex : end;
+        return new ReplayReport(from, applied, pass.files, pass.dirs, pass.existed, List.copyOf(pass.rejected), pass.stop);
+    }
+
+    /** One replay pass: applies entries to the tree and stops at the first invalid one. */
+    private final class Pass implements LogScan.Consumer {
+        int files;
+        int dirs;
+        int existed;
+        final List<String> rejected = new ArrayList<>();
+        String stop;
+        long stopIndex;
+
+        @Override
+        public void entry(long index, LogRecord record) {
+            Namespace.Outcome outcome = namespace.apply(index, record);
             switch (outcome.effect()) {
                 case CREATED -> {
-                    if (d.record() instanceof LogRecord.File) {
+                    if (record instanceof LogRecord.File) {
                         files++;
                     } else {
                         dirs++;
                     }
                 }
                 case EXISTED -> existed++;
-                case REJECTED -> rejected.add("log entry " + i + ": " + outcome.message());
+                case REJECTED -> rejected.add("log entry " + index + ": " + outcome.message());
                 case IGNORED -> {
                 }
             }
         }
-        applied = i;
-        return new ReplayReport(from, i, files, dirs, existed, List.copyOf(rejected), stop);
+
+        @Override
+        public void malformed(long index, String problem) {
+            rejected.add(problem);
+        }
+
+        @Override
+        public boolean invalid(long index, String problem) {
+            stop = problem + "; replay stopped there";
+            stopIndex = index;
+            return false;
+        }
     }
 }
