@@ -4,7 +4,8 @@
 # file through the same mount; then the same wrk runs without the FUSE load.
 # Usage: bench/api.sh      (build first: mvn -DskipTests package; needs wrk)
 set -euo pipefail
-home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../bin/lib.sh"
+home=$famfs_home
 famfs="$home/bin/famfs"
 export FAMFS_SYSTEM_UUID=5eed5eed-0000-4000-8000-00000000beef
 work=$(mktemp -d /dev/shm/famfs-abench.XXXXXX)

@@ -3,7 +3,8 @@
 # baseline measured in the same run. Uses /dev/shm (tmpfs) file-backed devices.
 # Usage: bench/core.sh        (build first: mvn -DskipTests package)
 set -euo pipefail
-home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../bin/lib.sh"
+home=$famfs_home
 famfs="$home/bin/famfs"
 export FAMFS_SYSTEM_UUID=${FAMFS_SYSTEM_UUID:-5eed5eed-0000-4000-8000-00000000beef}
 work=$(mktemp -d /dev/shm/famfs-bench.XXXXXX)

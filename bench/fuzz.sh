@@ -6,9 +6,10 @@
 # A failing property is printed with its jqwik seed and shrunk sample; .jqwik-database
 # keeps it, so the next run of the same property tries that sample first.
 set -uo pipefail
-home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../bin/lib.sh"
+home=$famfs_home
 tries=${1:-1000000}
-export JAVA_HOME=${FAMFS_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+export JAVA_HOME=$famfs_java_home
 cd "$home"
 log=$(mktemp /tmp/famfs-fuzz.XXXXXX.log)
 echo "== fuzz: $tries tries per property, $(nproc) cores, log $log"

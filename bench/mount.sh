@@ -4,7 +4,8 @@
 # master's creat returning to the file being visible on a client mount.
 # Usage: bench/mount.sh     (build first: mvn -DskipTests package; needs fio, python3)
 set -euo pipefail
-home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../bin/lib.sh"
+home=$famfs_home
 famfs="$home/bin/famfs"
 master_id=5eed5eed-0000-4000-8000-00000000beef
 client_id=c11e0000-0000-4000-8000-00000000beef
