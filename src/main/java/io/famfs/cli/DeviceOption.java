@@ -31,7 +31,7 @@ public class DeviceOption {
         if (device != null && mountPoint == null) {
             return rootRelative(userPath);
         }
-        Path abs = Path.of(userPath).toAbsolutePath().normalize();
+        Path abs = MountTable.canonical(Path.of(userPath));
         MountTable.Mount mount = MountTable.containing(abs).orElseThrow(() -> new FamfsException(
                 userPath + ": not in a famfs mount (or name the device with --device DEV)"));
         if (mountPoint != null && !mountPoint.equals(mount.mountPoint())) {
