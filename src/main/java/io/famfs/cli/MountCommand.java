@@ -164,7 +164,7 @@ class MountCommand extends Subcommand {
 
     /** Starts this same program with --foreground in a new session and waits for the mount. */
     private int daemonize() throws IOException, InterruptedException {
-        Path mp = mountPoint.toAbsolutePath().normalize();
+        Path mp = MountTable.canonical(mountPoint);
         if (!Files.isDirectory(mp)) {
             throw new FamfsException(mountPoint + ": mount point is not a directory");
         }

@@ -30,7 +30,7 @@ class UmountCommand extends Subcommand {
         if (!MountTable.isMounted(mountPoint)) {
             throw new FamfsException(mountPoint + ": not a famfs mount");
         }
-        Path mp = mountPoint.toAbsolutePath().normalize();
+        Path mp = MountTable.canonical(mountPoint);
         Optional<ProcessHandle> server = MountHome.of(mp).server().filter(p -> p.pid() != ProcessHandle.current().pid());
         Unmount.run(mp);
         if (server.isPresent()) {

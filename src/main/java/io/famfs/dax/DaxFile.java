@@ -79,7 +79,9 @@ public final class DaxFile implements AutoCloseable {
 
     /** Maps {@code file} (a file in a famfs mount) read-only or read-write. */
     public static DaxFile map(Path file, boolean writable, Access access) throws IOException {
-        Path abs = file.toAbsolutePath().normalize();
+        // the broker knows the mount by its real path (symlinks resolved, as the kernel
+        // lists it): a file reached through a symlinked path is asked for by that path
+        Path abs = file.toRealPath();
         String fmapText = xattr(abs, "famfs.fmap");
         if (fmapText == null) {
             throw new DaxException(61, file + ": not a file in a famfs mount (no user.famfs.fmap)");

@@ -122,7 +122,12 @@ final class Broker implements AutoCloseable {
         String root = mountPoint.toString();
         if (path.startsWith("/")) {
             if (!path.startsWith(root + "/")) {
-                return Grant.refuse(Errno.ENOENT, path + " is not in the mount at " + root);
+                // a path through a symlink (to the mount, or to a directory above it): the
+                // mount point is held as the kernel lists it, so resolve the caller's path too
+                path = resolved(path);
+            }
+            if (!path.startsWith(root + "/")) {
+                return Grant.refuse(Errno.ENOENT, PathRules.printable(parts[2]) + " is not in the mount at " + root);
             }
             rel = path.substring(root.length() + 1);
         } else {
@@ -151,6 +156,15 @@ final class Broker implements AutoCloseable {
                     + PathRules.printable(path));
         }
         return new Grant(0, null, rw, Xattrs.encode(f.meta().fmap(), f.size()));
+    }
+
+    /** {@code path} with its symbolic links resolved; as it is if it cannot be (no such file). */
+    private static String resolved(String path) {
+        try {
+            return Path.of(path).toRealPath().toString();
+        } catch (IOException | RuntimeException e) {
+            return path;
+        }
     }
 
     /** The kernel's default_permissions rule: owner, else group (incl. supplementary), else other. */

@@ -34,7 +34,9 @@ public final class FuseServer implements AutoCloseable {
 
     private FuseServer(MountedFs mounted, Path mountPoint) {
         this.mounted = mounted;
-        this.mountPoint = mountPoint.toAbsolutePath().normalize();
+        // as the kernel lists it (symlinks resolved): what /proc/self/fd links, the broker's
+        // requests, the CLI's forwarder and the mount home all name
+        this.mountPoint = MountTable.canonical(mountPoint);
         this.fuse = new FamfsFuse(mounted);
         this.follower = new LogFollower(mounted, mounted.options().pollMillis());
         this.loop = Thread.ofPlatform().name("famfs-fuse-loop").unstarted(this::runLoop);

@@ -65,7 +65,7 @@ public final class MountHome {
 
     /** The home of the mount at {@code mountPoint} (which may not exist yet). */
     public static MountHome of(Path mountPoint) {
-        String key = mountPoint.toAbsolutePath().normalize().toString();
+        String key = MountTable.canonical(mountPoint).toString();
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return new MountHome(base().resolve("m-" + HexFormat.of().formatHex(h, 0, 8)));

@@ -40,6 +40,39 @@ public final class MountTable {
         return out;
     }
 
+    /**
+     * {@code path} as the kernel names it in the mount table: absolute, with its symbolic
+     * links resolved (a mount made at, or a file reached through, a symlinked path is
+     * listed under the link's target). A path that is itself a famfs mount point is
+     * returned as it is, without touching the file system (a server that stopped
+     * answering must not hang a caller); one that does not exist yet has its longest
+     * existing ancestor resolved and the rest appended.
+     */
+    public static Path canonical(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        for (Mount m : famfsMounts()) {
+            if (m.mountPoint().equals(abs)) {
+                return abs;
+            }
+        }
+        Path head = abs;
+        Path tail = null;
+        while (head != null) {
+            try {
+                Path real = head.toRealPath();
+                return tail == null ? real : real.resolve(tail);
+            } catch (IOException | SecurityException e) {
+                Path name = head.getFileName();
+                if (name == null) {
+                    return abs;
+                }
+                tail = tail == null ? name : name.resolve(tail);
+                head = head.getParent();
+            }
+        }
+        return abs;
+    }
+
     /** The famfs mount holding {@code path} (deepest mount first), if any. */
     public static Optional<Mount> containing(Path path) {
         Path abs = canonical(path);
@@ -80,7 +113,7 @@ public final class MountTable {
     }
 
     public static boolean isMounted(Path mountPoint) {
-        Path abs = mountPoint.toAbsolutePath().normalize();
+        Path abs = canonical(mountPoint);
         return famfsMounts().stream().anyMatch(m -> m.mountPoint().equals(abs));
     }
 

@@ -13,7 +13,8 @@ public final class Unmount {
 
     public static void run(Path mountPoint) {
         try {
-            Process p = new ProcessBuilder("fusermount", "-u", "-z", mountPoint.toString())
+            // fusermount refuses a symlink to the mount point (EINVAL): name it as the kernel does
+            Process p = new ProcessBuilder("fusermount", "-u", "-z", MountTable.canonical(mountPoint).toString())
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).strip();
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {

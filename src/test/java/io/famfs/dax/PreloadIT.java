@@ -335,4 +335,60 @@ class PreloadIT {
         assertTrue(rw.out().contains("ok the child's write is seen"), rw.out());
         Launcher.famfs(Devices.MASTER, "verify", "-S", "11", "-f", owned.toString()).ok();
     }
+
+    /**
+     * A mount made at a symlinked path: the kernel lists it (and /proc/self/fd links name
+     * its files) under the link's target, so the mount server, its broker, the Java API
+     * and the CLI must all know it by that real path, or direct access falls back to FUSE.
+     */
+    @Test
+    void aMountPointReachedThroughASymlinkIsMappedDirectly() throws Exception {
+        assumeDeviceClosedToNobody();
+        Path base = Files.createTempDirectory("famfs-dax-symlink");
+        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path real = Files.createDirectory(base.resolve("real"));
+        Path link = Files.createSymbolicLink(base.resolve("link"), Path.of("real"));
+        Path above = Files.createSymbolicLink(base.resolve("above"), Path.of("."));   // a symlink higher up
+        // a second mount of the device, as a client, at the symlink
+        try (Daemon ignored = Daemon.mountAt(dev, link, Devices.CLIENT)) {
+            Path file = link.resolve("simple");
+            assertTrue(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .anyMatch(l -> l.contains(" " + real + " ") && l.contains(" - fuse.famfs ")), "not mounted at " + real);
+            assertTrue(xattr(file, "famfs.broker").startsWith("/"), xattr(file, "famfs.broker"));
+            // the preload (unprivileged: the device comes from this mount's broker), by the
+            // link, by a path with a symlink above the mount, and by the real path
+            for (Path p : List.of(file, above.resolve("link/simple"), real.resolve("simple"))) {
+                Run r = Launcher.run(asNobody(List.of("FAMFS_DAX_DEBUG=1"), PROBE.toString(), "read", p.toString(),
+                        "4096", "5000", "shared")).ok();
+                assertDirect(r);
+                assertTrue(r.err().contains("device from broker"), p + ": " + r.err());
+                assertFalse(r.err().contains("through FUSE"), p + ": " + r.err());
+            }
+            // the Java API, made to ask the broker, by the link
+            byte[] viaFuse = Files.readAllBytes(file);
+            try (DaxFile f = DaxFile.map(file, false, DaxFile.Access.BROKER)) {
+                assertTrue(f.viaBroker());
+                assertEquals(java.util.Arrays.hashCode(viaFuse),
+                        java.util.Arrays.hashCode(f.segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+            }
+            // the broker itself resolves a request naming the file by a symlinked path
+            Path broker = Path.of(xattr(file, "famfs.broker"));
+            for (Path p : List.of(file, above.resolve("link/simple"))) {
+                DaxFile.Grant g = DaxFile.ask(broker, p.toString(), false);
+                io.famfs.device.Libc.close(g.fd());
+                assertTrue(g.fmap().startsWith("famfs-fmap 1\n"), g.fmap());
+            }
+            DaxFile.DaxException none = org.junit.jupiter.api.Assertions.assertThrows(DaxFile.DaxException.class,
+                    () -> DaxFile.ask(broker, link.resolve("no-such-file").toString(), false));
+            assertEquals(2, none.errno(), none.getMessage());
+            // the CLI finds the mount by the link too
+            assertTrue(Launcher.famfs(Devices.CLIENT, "getmap", file.toString()).ok().out().contains("simple"));
+        }
+        // unmounted by the link (fusermount itself refuses a symlink): nothing is left mounted
+        assertFalse(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(" " + real + " ")),
+                real + " is still mounted");
+        Files.deleteIfExists(above);
+        Files.deleteIfExists(real);
+        Files.deleteIfExists(base);
+    }
 }

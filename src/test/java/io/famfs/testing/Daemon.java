@@ -43,7 +43,11 @@ public final class Daemon implements AutoCloseable {
     }
 
     public static Daemon mount(Path device, String nodeUuid, String... extra) throws Exception {
-        Path mp = Files.createTempDirectory("famfs-api-mnt");
+        return mountAt(device, Files.createTempDirectory("famfs-api-mnt"), nodeUuid, extra);
+    }
+
+    /** A mount at {@code mp} (an existing directory, or a symbolic link to one). */
+    public static Daemon mountAt(Path device, Path mp, String nodeUuid, String... extra) throws Exception {
         Path token = Files.createTempDirectory("famfs-api-token").resolve("token");
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of("env", "FAMFS_SYSTEM_UUID=" + nodeUuid, "QUARKUS_HTTP_PORT=" + port,
