@@ -46,9 +46,15 @@ public final class MountTable {
      * listed under the link's target). A path that is itself a famfs mount point is
      * returned as it is, without touching the file system (a server that stopped
      * answering must not hang a caller); one that does not exist yet has its longest
-     * existing ancestor resolved and the rest appended.
+     * existing ancestor resolved and the rest appended. A path with {@code ..} is only
+     * normalised (commands refuse such paths).
      */
     public static Path canonical(Path path) {
+        for (Path p : path) {
+            if (p.toString().equals("..")) {
+                return path.toAbsolutePath().normalize();
+            }
+        }
         Path abs = path.toAbsolutePath().normalize();
         for (Mount m : famfsMounts()) {
             if (m.mountPoint().equals(abs)) {
@@ -84,32 +90,6 @@ public final class MountTable {
             }
         }
         return Optional.ofNullable(best);
-    }
-
-    /**
-     * {@code path} made absolute with its symbolic links resolved, as the kernel would
-     * walk it: the real path of its longest existing ancestor, then the rest (a file about
-     * to be created does not exist yet). Mount points in the table are real paths, so a
-     * path into a mount through a symlink finds it. A path with {@code ..} is only
-     * normalised (its meaning through a symlink is the kernel's, and commands refuse it).
-     */
-    public static Path canonical(Path path) {
-        Path abs = path.toAbsolutePath();
-        for (Path p : abs) {
-            if (p.toString().equals("..")) {
-                return abs.normalize();
-            }
-        }
-        abs = abs.normalize();
-        Path existing = abs;
-        while (existing != null) {
-            try {
-                return existing.toRealPath().resolve(existing.relativize(abs));
-            } catch (java.io.IOException e) {
-                existing = existing.getParent();
-            }
-        }
-        return abs;
     }
 
     public static boolean isMounted(Path mountPoint) {
