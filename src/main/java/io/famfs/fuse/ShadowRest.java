@@ -120,12 +120,10 @@ final class ShadowRest implements AutoCloseable {
 
     private void serve(SocketChannel c) {
         try {
-            Reply r;
-            if (!authorised(c)) {
-                r = new Reply(403, "Forbidden", "text/plain", "Forbidden");
-            } else {
-                r = answer(read(c));
-            }
+            // read the request first, also to refuse it: closing a unix socket with unread
+            // bytes resets the connection, and the caller would never see the answer
+            String request = read(c);
+            Reply r = authorised(c) ? answer(request) : new Reply(403, "Forbidden", "text/plain", "Forbidden");
             byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
             String head = "HTTP/1.1 " + r.status() + " " + r.reason() + "\r\nContent-Type: " + r.type()
                     + "\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
