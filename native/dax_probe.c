@@ -11,6 +11,10 @@
  *   dax-probe fixed FILE OFF                        MAP_FIXED over a reservation
  *   dax-probe eof FILE                              the bytes and faults past the end
  *   dax-probe mremap FILE                           mremap of a mapping
+ *   dax-probe store FILE OFF TEXT                   MAP_SHARED read/write: store TEXT at OFF, msync
+ *   dax-probe watch FILE OFF TEXT SECONDS           MAP_SHARED read-only: one mapping, polled until
+ *                                                   it holds TEXT at OFF (exit 0) or SECONDS pass
+ *                                                   (exit 1); prints "watching ..." once mapped
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static long ps;
@@ -102,7 +107,7 @@ int main(int argc, char **argv)
     ps = sysconf(_SC_PAGESIZE);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 3)
-        FAIL("usage: dax-probe read|cow|partial|fork|fixed|eof|mremap FILE ...");
+        FAIL("usage: dax-probe read|cow|partial|fork|fixed|eof|mremap|store|watch FILE ...");
     const char *mode = argv[1], *path = argv[2];
     int fd = open(path, O_RDWR);
     if (fd < 0)
@@ -219,6 +224,58 @@ int main(int argc, char **argv)
         void *n = mremap(m, size, 2 * size, MREMAP_MAYMOVE);
         printf("mremap %s\n", n == MAP_FAILED ? strerror(errno) : "done");
         munmap(n == MAP_FAILED ? m : n, n == MAP_FAILED ? size : 2 * size);
+    } else if (strcmp(mode, "store") == 0 && argc == 5) {
+        off_t off = strtoll(argv[3], NULL, 0);
+        const char *text = argv[4];
+        size_t n = strlen(text);
+        if (off < 0 || (size_t)off + n > size)
+            FAIL("store: %zu bytes at %lld do not fit in the file's %zu", n, (long long)off, size);
+        unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED)
+            FAIL("mmap: %s", strerror(errno));
+        backing(m);
+        memcpy(m + off, text, n);
+        if (msync(m, size, MS_SYNC) != 0)
+            FAIL("msync: %s", strerror(errno));
+        printf("ok stored %zu bytes at %lld\n", n, (long long)off);
+        munmap(m, size);
+    } else if (strcmp(mode, "watch") == 0 && argc == 6) {
+        off_t off = strtoll(argv[3], NULL, 0);
+        const char *text = argv[4];
+        size_t n = strlen(text);
+        double seconds = strtod(argv[5], NULL);
+        if (off < 0 || (size_t)off + n > size || n == 0)
+            FAIL("watch: %zu bytes at %lld do not fit in the file's %zu", n, (long long)off, size);
+        int rfd = open(path, O_RDONLY);
+        if (rfd < 0)
+            FAIL("open %s read-only: %s", path, strerror(errno));
+        const volatile unsigned char *m = mmap(NULL, size, PROT_READ, MAP_SHARED, rfd, 0);
+        if (m == MAP_FAILED)
+            FAIL("mmap: %s", strerror(errno));
+        backing((const void *)m);
+        printf("watching %zu bytes at %lld for %g s\n", n, (long long)off, seconds);
+        struct timespec t0, now, tick = {0, 10 * 1000 * 1000};
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            size_t i = 0;
+            while (i < n && m[off + (off_t)i] == (unsigned char)text[i])
+                i++;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double ms = (double)(now.tv_sec - t0.tv_sec) * 1e3 + (double)(now.tv_nsec - t0.tv_nsec) / 1e6;
+            if (i == n) {
+                printf("ok seen after %.0f ms, the mapping unchanged\n", ms);
+                break;
+            }
+            if (ms > seconds * 1e3) {
+                printf("FAIL not seen within %g s: the mapping still holds", seconds);
+                for (size_t j = 0; j < n; j++)
+                    printf(" %02x", m[off + (off_t)j]);
+                printf("\n");
+                exit(1);
+            }
+            nanosleep(&tick, NULL);
+        }
+        munmap((void *)m, size);
     } else {
         FAIL("unknown mode %s", mode);
     }
