@@ -15,6 +15,9 @@
  *   dax-probe watch FILE OFF TEXT SECONDS           MAP_SHARED read-only: one mapping, polled until
  *                                                   it holds TEXT at OFF (exit 0) or SECONDS pass
  *                                                   (exit 1); prints "watching ..." once mapped
+ *   dax-probe hold FILE SECONDS                     MAP_SHARED read-only: load every byte, print
+ *                                                   "held ..." with a checksum, keep the mapping
+ *                                                   SECONDS (bench/dax.sh: memory of N readers)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -275,6 +278,20 @@ int main(int argc, char **argv)
             }
             nanosleep(&tick, NULL);
         }
+        munmap((void *)m, size);
+    } else if (strcmp(mode, "hold") == 0 && argc == 4) {
+        int rfd = open(path, O_RDONLY);
+        if (rfd < 0)
+            FAIL("open %s read-only: %s", path, strerror(errno));
+        const uint64_t *m = mmap(NULL, size, PROT_READ, MAP_SHARED, rfd, 0);
+        if (m == MAP_FAILED)
+            FAIL("mmap: %s", strerror(errno));
+        backing(m);
+        uint64_t sum = 0;
+        for (size_t i = 0; i < size / 8; i++)
+            sum += m[i] * (i | 1);
+        printf("held %zu bytes, checksum %016llx\n", size, (unsigned long long)sum);
+        sleep((unsigned)strtoul(argv[3], NULL, 0));
         munmap((void *)m, size);
     } else {
         FAIL("unknown mode %s", mode);

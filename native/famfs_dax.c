@@ -15,12 +15,14 @@
  * The granule G is 2 MiB for a character device (devdax: mappings must start and end
  * on its 2 MiB alignment) and the page size for a regular file standing in for one.
  * A table of direct mappings (mutex) lets munmap of the caller's range, or of part of
- * it, release the granule-rounded mapping behind it.
+ * it, release the granule-rounded mapping behind it, and msync of a devdax mapping
+ * (which the kernel refuses: a character device has no fsync) flush the CPU caches of
+ * the range instead.
  *
  * Environment: FAMFS_DAX=0 disables the library; FAMFS_DAX_DEBUG=1 logs every decision
  * to stderr (otherwise only the first fallback is logged); FAMFS_DAX_GRANULE=2097152
- * applies devdax's granule to any device (how the tests exercise the 2 MiB rules on a
- * file-backed device); FAMFS_DAX_BROKER=SOCKET asks that broker instead of the one the
+ * applies devdax's granule (and its msync) to any device (how the tests exercise the
+ * 2 MiB rules on a file-backed device); FAMFS_DAX_BROKER=SOCKET asks that broker instead of the one the
  * mount names (user.famfs.broker).
  */
 #define _GNU_SOURCE
@@ -57,11 +59,13 @@
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 typedef int (*munmap_fn)(void *, size_t);
 typedef void *(*mremap_fn)(void *, size_t, size_t, int, ...);
+typedef int (*msync_fn)(void *, size_t, int);
 
 static mmap_fn real_mmap_p;
 static mmap_fn real_mmap64_p;
 static munmap_fn real_munmap_p;
 static mremap_fn real_mremap_p;
+static msync_fn real_msync_p;
 static int enabled = 1;
 static int debug;
 static int logged_once;
@@ -75,6 +79,7 @@ struct range {
 struct mapping {
     uintptr_t mstart, mend;     /* what this library mapped (granule-aligned) */
     uintptr_t granule;
+    int own_sync;               /* devdax (or its rules forced): msync flushes caches here */
     int nlive;
     struct range live[MAX_LIVE];/* what the caller still holds */
 };
@@ -136,6 +141,8 @@ static void resolve(void)
         real_munmap_p = (munmap_fn)dlsym(RTLD_NEXT, "munmap");
     if (!real_mremap_p)
         real_mremap_p = (mremap_fn)dlsym(RTLD_NEXT, "mremap");
+    if (!real_msync_p)
+        real_msync_p = (msync_fn)dlsym(RTLD_NEXT, "msync");
 }
 
 static void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -154,6 +161,15 @@ static int sys_munmap(void *addr, size_t len)
     if (real_munmap_p)
         return real_munmap_p(addr, len);
     return (int)syscall(SYS_munmap, addr, len);
+}
+
+static int sys_msync(void *addr, size_t len, int flags)
+{
+    if (!real_msync_p)
+        resolve();
+    if (real_msync_p)
+        return real_msync_p(addr, len, flags);
+    return (int)syscall(SYS_msync, addr, len, flags);
 }
 
 static void lock_prefork(void) { pthread_mutex_lock(&table_lock); }
@@ -456,13 +472,13 @@ static int device_open(int fd, int rw, char *fmtext, size_t cap, const char **wh
 
 /* ---------------------------------------------------------------- the table */
 
-static int table_add(uintptr_t mstart, uintptr_t mend, uintptr_t g, uintptr_t ulo, uintptr_t uhi)
+static int table_add(uintptr_t mstart, uintptr_t mend, uintptr_t g, int own_sync, uintptr_t ulo, uintptr_t uhi)
 {
     int ok = 0;
     pthread_mutex_lock(&table_lock);
     for (int i = 0; i < MAX_MAPPINGS; i++) {
         if (table[i].mend == 0) {
-            table[i] = (struct mapping){ .mstart = mstart, .mend = mend, .granule = g, .nlive = 1 };
+            table[i] = (struct mapping){ .mstart = mstart, .mend = mend, .granule = g, .own_sync = own_sync, .nlive = 1 };
             table[i].live[0] = (struct range){ ulo, uhi };
             __atomic_add_fetch(&table_count, 1, __ATOMIC_RELEASE);
             ok = 1;
@@ -669,7 +685,7 @@ static void *map_direct(void *addr, size_t len, int prot, int flags, int fd, off
     }
     uintptr_t ret = base + (uintptr_t)(uoff - flo);
     if (g != ps || !fixed) {
-        if (!table_add(base, base + mlen, g, ret, ret + ulen)) {
+        if (!table_add(base, base + mlen, g, S_ISCHR(st.st_mode) || forced_granule, ret, ret + ulen)) {
             if (g != ps) {
                 sys_munmap((void *)base, mlen);
                 *why = "too many direct mappings";
@@ -782,6 +798,78 @@ int munmap(void *addr, size_t len)
     int e = errno;
     pthread_mutex_unlock(&table_lock);
     errno = e;
+    return rc;
+}
+
+/* Writes back (and evicts) the CPU cache lines of [lo, hi): stores reach the memory. */
+static void flush_lines(uintptr_t lo, uintptr_t hi)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    for (uintptr_t p = lo & ~(uintptr_t)63; p < hi; p += 64)
+        __builtin_ia32_clflush((const void *)p);
+    __builtin_ia32_mfence();
+#elif defined(__aarch64__)
+    for (uintptr_t p = lo & ~(uintptr_t)63; p < hi; p += 64)
+        __asm__ volatile("dc civac, %0" : : "r"(p) : "memory");
+    __asm__ volatile("dsb sy" : : : "memory");
+#else
+    (void)lo;
+    (void)hi;
+    __sync_synchronize();
+#endif
+}
+
+/*
+ * msync: the kernel answers EINVAL for a devdax mapping (a character device has no
+ * fsync), which would fail a program that syncs a plain file's mapping. Over a direct
+ * mapping of devdax, MS_SYNC writes the range's cache lines back to the memory (what
+ * makes stores visible to other hosts where the memory is not cache-coherent, as famfs
+ * flush does) and MS_ASYNC returns at once, as the kernel's does for a file. Pages the
+ * caller has unmapped answer ENOMEM, as the kernel does. Everything else: the real msync.
+ */
+int msync(void *addr, size_t len, int flags)
+{
+    uintptr_t lo = (uintptr_t)addr, hi = lo + round_up(len, (uintptr_t)page_size);
+    if (!__atomic_load_n(&table_count, __ATOMIC_ACQUIRE) || len == 0 || lo % (uintptr_t)page_size || hi < lo
+        || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return sys_msync(addr, len, flags);
+    int rc = 0, err = 0;
+    pthread_mutex_lock(&table_lock);
+    uintptr_t cur = lo;
+    while (cur < hi) {
+        struct mapping *m = NULL;
+        for (int i = 0; i < MAX_MAPPINGS; i++)
+            if (table[i].own_sync && table[i].mend > cur && table[i].mstart < hi && (!m || table[i].mstart < m->mstart))
+                m = &table[i];
+        uintptr_t until = m ? (m->mstart > cur ? m->mstart : cur) : hi;
+        if (until > cur && sys_msync((void *)cur, until - cur, flags) != 0) {
+            rc = -1;
+            err = errno;
+        }
+        if (!m)
+            break;
+        uintptr_t end = m->mend < hi ? m->mend : hi;
+        /* [until, end) lies in the mapping: the caller's live pieces get flushed, the rest is ENOMEM */
+        uintptr_t covered = 0;
+        for (int k = 0; k < m->nlive; k++) {
+            uintptr_t a = m->live[k].lo > until ? m->live[k].lo : until;
+            uintptr_t b = m->live[k].hi < end ? m->live[k].hi : end;
+            if (a < b) {
+                covered += b - a;
+                if (flags & MS_SYNC)
+                    flush_lines(a, b);
+            }
+        }
+        if (covered < end - until) {
+            rc = -1;
+            err = ENOMEM;
+        }
+        cur = end;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (rc)
+        errno = err;
+    DEBUG("msync [%p, %p) of a direct mapping: %s", (void *)lo, (void *)hi, rc ? strerror(err) : "done");
     return rc;
 }
 

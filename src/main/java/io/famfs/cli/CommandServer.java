@@ -10,14 +10,12 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.logging.Logger;
 
 /**
  * Runs forwarded commands in the warm mount server: {@code bin/famfs} (through its small
@@ -42,7 +40,6 @@ import java.util.logging.Logger;
  * answered {@code LOCAL}, so the caller gets exactly what the command itself gives.
  */
 public final class CommandServer implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(CommandServer.class.getName());
     static final String VERSION = "CLI1";
     /** Commands that may run here: those on files of a mount, never mount, umount or mkfs. */
     static final Set<String> FORWARDABLE = Set.of("creat", "mkdir", "cp", "verify", "logplay", "check",
@@ -55,32 +52,23 @@ public final class CommandServer implements AutoCloseable {
             io.famfs.log.NodeIdentity.FILE_VARIABLE, "FAMFS_RUN_DIR", "FAMFS_DEBUG");
     static final int MAX_REQUEST = 256 * 1024;
 
-    private final Path socketPath;
-    private final UnixSocket listener;
-    private final Thread acceptor;
     private final int serverUid;
     private final Path serverCwd;
     private final Map<String, String> serverEnv;
-    private volatile boolean running = true;
+    private UnixSocket.Server server;
 
-    private CommandServer(Path socketPath, UnixSocket listener) {
-        this.socketPath = socketPath;
-        this.listener = listener;
+    private CommandServer() {
         this.serverUid = ProcessIdentity.current().uid();
         this.serverCwd = Path.of("").toAbsolutePath();
         this.serverEnv = famfsSettings(System.getenv());
-        this.acceptor = Thread.ofPlatform().daemon().name("famfs-cli").unstarted(this::acceptLoop);
     }
 
     /** Listens at {@code socketPath} (a stale socket there is replaced). */
     public static CommandServer start(Path socketPath) {
+        CommandServer s = new CommandServer();
         try {
-            Files.deleteIfExists(socketPath);
-            UnixSocket l = UnixSocket.listen(socketPath, 64);
             // anyone may connect; who may have a command run here is decided per request
-            Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
-            CommandServer s = new CommandServer(socketPath, l);
-            s.acceptor.start();
+            s.server = UnixSocket.Server.start(socketPath, "cli", s::serve);
             return s;
         } catch (IOException | RuntimeException e) {
             throw new io.famfs.FamfsException("cannot listen for commands at " + socketPath + ": " + e.getMessage());
@@ -88,39 +76,20 @@ public final class CommandServer implements AutoCloseable {
     }
 
     public Path socketPath() {
-        return socketPath;
-    }
-
-    private void acceptLoop() {
-        while (running) {
-            UnixSocket conn;
-            try {
-                conn = listener.accept();
-            } catch (RuntimeException e) {
-                if (running) {
-                    LOG.warning("cli.sock: accept failed: " + e.getMessage());
-                }
-                return;
-            }
-            Thread.ofPlatform().daemon().name("famfs-cli-conn").start(() -> serve(conn));
-        }
+        return server.path();
     }
 
     private void serve(UnixSocket conn) {
-        try (conn) {
-            UnixSocket.Peer peer = conn.peer();
-            conn.receiveTimeout(10_000);
-            UnixSocket.Message m = conn.receive(MAX_REQUEST);
-            String reply;
-            try {
-                reply = handle(peer, m);
-            } finally {
-                m.closeFds();
-            }
-            conn.send(reply.getBytes(StandardCharsets.UTF_8), -1);
-        } catch (RuntimeException e) {
-            LOG.fine("cli.sock: " + e.getMessage());
+        UnixSocket.Peer peer = conn.peer();
+        conn.receiveTimeout(10_000);
+        UnixSocket.Message m = conn.receive(MAX_REQUEST);
+        String reply;
+        try {
+            reply = handle(peer, m);
+        } finally {
+            m.closeFds();
         }
+        conn.send(reply.getBytes(StandardCharsets.UTF_8), -1);
     }
 
     private String handle(UnixSocket.Peer peer, UnixSocket.Message m) {
@@ -283,12 +252,6 @@ public final class CommandServer implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        listener.close();
-        try {
-            Files.deleteIfExists(socketPath);
-        } catch (IOException e) {
-            // the home goes with the server anyway
-        }
+        server.close();
     }
 }

@@ -315,4 +315,84 @@ public final class UnixSocket implements AutoCloseable {
         }
         Libc.close(fd);
     }
+
+    /**
+     * A listening socket that anyone on the host may connect to (mode 0666: who may have
+     * what is decided per request, from {@link #peer()}), serving each connection on its
+     * own daemon thread; the connection is closed when the handler returns. The mount's
+     * endpoints (broker.sock, cli.sock) are these.
+     */
+    public static final class Server implements AutoCloseable {
+        private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Server.class.getName());
+        private final Path path;
+        private final String name;
+        private final UnixSocket listener;
+        private final java.util.function.Consumer<UnixSocket> handler;
+        private volatile boolean running = true;
+
+        private Server(Path path, String name, UnixSocket listener, java.util.function.Consumer<UnixSocket> handler) {
+            this.path = path;
+            this.name = name;
+            this.listener = listener;
+            this.handler = handler;
+        }
+
+        /**
+         * Listens at {@code path} (a stale socket there is replaced) and starts accepting.
+         * Throws {@link java.io.IOException} or a runtime exception when it cannot listen.
+         */
+        public static Server start(Path path, String name, java.util.function.Consumer<UnixSocket> handler)
+                throws java.io.IOException {
+            java.nio.file.Files.deleteIfExists(path);
+            UnixSocket l = listen(path, 64);
+            try {
+                java.nio.file.Files.setPosixFilePermissions(path,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            } catch (java.io.IOException | RuntimeException e) {
+                l.close();
+                java.nio.file.Files.deleteIfExists(path);
+                throw e;
+            }
+            Server s = new Server(path, name, l, handler);
+            Thread.ofPlatform().daemon().name("famfs-" + name).start(s::acceptLoop);
+            return s;
+        }
+
+        public Path path() {
+            return path;
+        }
+
+        private void acceptLoop() {
+            while (running) {
+                UnixSocket conn;
+                try {
+                    conn = listener.accept();
+                } catch (RuntimeException e) {
+                    if (running) {
+                        LOG.warning(name + ": accept failed: " + e.getMessage());
+                    }
+                    return;
+                }
+                Thread.ofPlatform().daemon().name("famfs-" + name + "-conn").start(() -> {
+                    try (conn) {
+                        handler.accept(conn);
+                    } catch (RuntimeException e) {
+                        LOG.fine(name + ": " + e.getMessage());
+                    }
+                });
+            }
+        }
+
+        /** Stops accepting and removes the socket; connections being served finish. */
+        @Override
+        public void close() {
+            running = false;
+            listener.close();
+            try {
+                java.nio.file.Files.deleteIfExists(path);
+            } catch (java.io.IOException e) {
+                // the mount's home is removed with it anyway
+            }
+        }
+    }
 }

@@ -9,10 +9,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.logging.Logger;
 
 /**
  * The descriptor broker of a mount (protocol in docs/direct-access.md): a process asks
@@ -21,35 +19,25 @@ import java.util.logging.Logger;
  * pages itself. The caller is known by {@code SO_PEERCRED}, never by what it says.
  */
 final class Broker implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Broker.class.getName());
     static final String VERSION = "MAP1";
     /** How long a connection may wait before it sends its request. */
     static final long RECEIVE_TIMEOUT_MS = 10_000;
 
     private final MountedFs fs;
     private final Path mountPoint;
-    private final Path socketPath;
-    private final UnixSocket listener;
-    private final Thread acceptor;
-    private volatile boolean running = true;
+    private UnixSocket.Server server;
 
-    private Broker(MountedFs fs, Path mountPoint, Path socketPath, UnixSocket listener) {
+    private Broker(MountedFs fs, Path mountPoint) {
         this.fs = fs;
         this.mountPoint = mountPoint;
-        this.socketPath = socketPath;
-        this.listener = listener;
-        this.acceptor = Thread.ofPlatform().daemon().name("famfs-broker").unstarted(this::acceptLoop);
     }
 
     /** Listens at {@code socketPath} (a stale socket there is replaced). */
     static Broker start(MountedFs fs, Path mountPoint, Path socketPath) {
+        Broker b = new Broker(fs, mountPoint);
         try {
-            Files.deleteIfExists(socketPath);
-            UnixSocket l = UnixSocket.listen(socketPath, 64);
             // anyone may connect; every request is checked against the caller's credentials
-            Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
-            Broker b = new Broker(fs, mountPoint, socketPath, l);
-            b.acceptor.start();
+            b.server = UnixSocket.Server.start(socketPath, "broker", b::serve);
             return b;
         } catch (IOException | RuntimeException e) {
             throw new io.famfs.FamfsException("cannot start the broker at " + socketPath + ": " + e.getMessage());
@@ -57,50 +45,31 @@ final class Broker implements AutoCloseable {
     }
 
     Path socketPath() {
-        return socketPath;
-    }
-
-    private void acceptLoop() {
-        while (running) {
-            UnixSocket conn;
-            try {
-                conn = listener.accept();
-            } catch (RuntimeException e) {
-                if (running) {
-                    LOG.warning("broker: accept failed: " + e.getMessage());
-                }
-                return;
-            }
-            Thread.ofPlatform().daemon().name("famfs-broker-conn").start(() -> serve(conn));
-        }
+        return server.path();
     }
 
     private void serve(UnixSocket conn) {
-        try (conn) {
-            UnixSocket.Peer peer = conn.peer();
-            conn.receiveTimeout(RECEIVE_TIMEOUT_MS); // a caller that connects and says nothing
-            UnixSocket.Message m = conn.receive(4096);
-            Grant g = decide(peer, m.text());
-            m.closeFds(); // nothing is expected from the caller
-            if (g.errno != 0) {
-                conn.send(("ERR " + g.errno + " " + g.message + "\n").getBytes(StandardCharsets.UTF_8), -1);
-                return;
-            }
-            int dev;
-            try {
-                dev = Libc.open(fs.famfs().device().path().toString(), g.writable ? Libc.O_RDWR : Libc.O_RDONLY);
-            } catch (Libc.NativeException e) {
-                conn.send(("ERR " + e.errno() + " cannot open the device: " + e.getMessage() + "\n")
-                        .getBytes(StandardCharsets.UTF_8), -1);
-                return;
-            }
-            try {
-                conn.send(("OK\n" + g.fmap).getBytes(StandardCharsets.UTF_8), dev);
-            } finally {
-                Libc.close(dev);
-            }
-        } catch (RuntimeException e) {
-            LOG.fine("broker: " + e.getMessage());
+        UnixSocket.Peer peer = conn.peer();
+        conn.receiveTimeout(RECEIVE_TIMEOUT_MS); // a caller that connects and says nothing
+        UnixSocket.Message m = conn.receive(4096);
+        Grant g = decide(peer, m.text());
+        m.closeFds(); // nothing is expected from the caller
+        if (g.errno != 0) {
+            conn.send(("ERR " + g.errno + " " + g.message + "\n").getBytes(StandardCharsets.UTF_8), -1);
+            return;
+        }
+        int dev;
+        try {
+            dev = Libc.open(fs.famfs().device().path().toString(), g.writable ? Libc.O_RDWR : Libc.O_RDONLY);
+        } catch (Libc.NativeException e) {
+            conn.send(("ERR " + e.errno() + " cannot open the device: " + e.getMessage() + "\n")
+                    .getBytes(StandardCharsets.UTF_8), -1);
+            return;
+        }
+        try {
+            conn.send(("OK\n" + g.fmap).getBytes(StandardCharsets.UTF_8), dev);
+        } finally {
+            Libc.close(dev);
         }
     }
 
@@ -202,12 +171,6 @@ final class Broker implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        listener.close();
-        try {
-            Files.deleteIfExists(socketPath);
-        } catch (IOException e) {
-            // the home is removed next
-        }
+        server.close();
     }
 }
