@@ -55,12 +55,21 @@ public final class CommandServer implements AutoCloseable {
     private final int serverUid;
     private final Path serverCwd;
     private final Map<String, String> serverEnv;
+    /** FAMFS_JAVA_OPTS the server was started with (a caller with other JVM options runs its own). */
+    private final String serverJavaOpts;
     private UnixSocket.Server server;
 
     private CommandServer() {
         this.serverUid = ProcessIdentity.current().uid();
         this.serverCwd = Path.of("").toAbsolutePath();
         this.serverEnv = famfsSettings(System.getenv());
+        this.serverJavaOpts = javaOpts(System.getenv());
+    }
+
+    /** FAMFS_JAVA_OPTS, blanks collapsed ("" when unset). */
+    static String javaOpts(Map<String, String> env) {
+        String o = env.get("FAMFS_JAVA_OPTS");
+        return o == null ? "" : o.strip().replaceAll("\\s+", " ");
     }
 
     /** Listens at {@code socketPath} (a stale socket there is replaced). */
@@ -141,8 +150,8 @@ public final class CommandServer implements AutoCloseable {
         if (!caller.famfsEnv().equals(serverEnv)) {
             return "FAMFS_* settings differ from the server's (" + String.join(", ", COMMAND_SETTINGS) + ")";
         }
-        if (caller.javaOpts()) {
-            return "FAMFS_JAVA_OPTS is set (JVM options of its own)";
+        if (!caller.javaOpts().equals(serverJavaOpts)) {
+            return "FAMFS_JAVA_OPTS differs from the server's (JVM options of its own)";
         }
         if (!caller.cwd().equals(serverCwd) && hasRelativePath(args)) {
             return "relative path from another working directory";
@@ -227,7 +236,7 @@ public final class CommandServer implements AutoCloseable {
     }
 
     /** The calling process as the kernel knows it. */
-    record Caller(ProcessIdentity identity, Path cwd, Map<String, String> famfsEnv, boolean javaOpts) {
+    record Caller(ProcessIdentity identity, Path cwd, Map<String, String> famfsEnv, String javaOpts) {
         static Caller of(UnixSocket.Peer peer) throws IOException {
             Path proc = Path.of("/proc", Integer.toString(peer.pid()));
             Path cwd = Files.readSymbolicLink(proc.resolve("cwd"));
@@ -244,9 +253,8 @@ public final class CommandServer implements AutoCloseable {
                     env.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
             }
-            String opts = env.get("FAMFS_JAVA_OPTS");
             return new Caller(new ProcessIdentity(peer.uid(), peer.gid(), umask), cwd, famfsSettings(env),
-                    opts != null && !opts.isBlank());
+                    CommandServer.javaOpts(env));
         }
     }
 

@@ -175,6 +175,12 @@ class ForwardIT {
         assertTrue(o.why().contains("FAMFS_"), o.why());
         assertEquals(1, o.run().exit(), o.run().err()); // a client may not create
 
+        // JVM options other than the server's: the caller asked for a JVM of its own
+        o = famfs(List.of(), List.of("FAMFS_JAVA_OPTS=-Xmx200m"), "verify", "-S", "7", "-f", mp("seeded"));
+        assertFalse(o.forwarded());
+        assertTrue(o.why().contains("FAMFS_JAVA_OPTS"), o.why());
+        assertEquals(0, o.run().exit(), o.run().err());
+
         // a relative path from a directory other than the server's
         Path elsewhere = Files.createTempDirectory("famfs-fwd-cwd");
         Path link = elsewhere.resolve("m");
