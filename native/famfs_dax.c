@@ -764,6 +764,18 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
     return famfs_mmap(real_mmap64_p ? real_mmap64_p : real_mmap_p, addr, len, prot, flags, fd, (off_t)off);
 }
 
+/* The first direct mapping (of devdax's msync rules only, if asked) that ends after cur
+ * and starts before hi, in address order; the caller holds table_lock. */
+static struct mapping *next_mapping(uintptr_t cur, uintptr_t hi, int own_sync_only)
+{
+    struct mapping *m = NULL;
+    for (int i = 0; i < MAX_MAPPINGS; i++)
+        if ((!own_sync_only || table[i].own_sync) && table[i].mend > cur && table[i].mstart < hi
+            && (!m || table[i].mstart < m->mstart))
+            m = &table[i];
+    return m;
+}
+
 int munmap(void *addr, size_t len)
 {
     if (!__atomic_load_n(&table_count, __ATOMIC_ACQUIRE) || len == 0 || (uintptr_t)addr % (uintptr_t)page_size)
@@ -775,11 +787,7 @@ int munmap(void *addr, size_t len)
     pthread_mutex_lock(&table_lock);
     uintptr_t cur = lo;
     while (cur < hi) {
-        /* the first direct mapping at or after cur that starts before hi */
-        struct mapping *m = NULL;
-        for (int i = 0; i < MAX_MAPPINGS; i++)
-            if (table[i].mend > cur && table[i].mstart < hi && (!m || table[i].mstart < m->mstart))
-                m = &table[i];
+        struct mapping *m = next_mapping(cur, hi, 0);
         uintptr_t until = m ? (m->mstart > cur ? m->mstart : cur) : hi;
         if (until > cur && sys_munmap((void *)cur, until - cur) != 0) {
             rc = -1;
@@ -833,14 +841,11 @@ int msync(void *addr, size_t len, int flags)
     if (!__atomic_load_n(&table_count, __ATOMIC_ACQUIRE) || len == 0 || lo % (uintptr_t)page_size || hi < lo
         || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
         return sys_msync(addr, len, flags);
-    int rc = 0, err = 0;
+    int rc = 0, err = 0, direct = 0;
     pthread_mutex_lock(&table_lock);
     uintptr_t cur = lo;
     while (cur < hi) {
-        struct mapping *m = NULL;
-        for (int i = 0; i < MAX_MAPPINGS; i++)
-            if (table[i].own_sync && table[i].mend > cur && table[i].mstart < hi && (!m || table[i].mstart < m->mstart))
-                m = &table[i];
+        struct mapping *m = next_mapping(cur, hi, 1);
         uintptr_t until = m ? (m->mstart > cur ? m->mstart : cur) : hi;
         if (until > cur && sys_msync((void *)cur, until - cur, flags) != 0) {
             rc = -1;
@@ -849,6 +854,7 @@ int msync(void *addr, size_t len, int flags)
         if (!m)
             break;
         uintptr_t end = m->mend < hi ? m->mend : hi;
+        direct = 1;
         /* [until, end) lies in the mapping: the caller's live pieces get flushed, the rest is ENOMEM */
         uintptr_t covered = 0;
         for (int k = 0; k < m->nlive; k++) {
@@ -869,7 +875,8 @@ int msync(void *addr, size_t len, int flags)
     pthread_mutex_unlock(&table_lock);
     if (rc)
         errno = err;
-    DEBUG("msync [%p, %p) of a direct mapping: %s", (void *)lo, (void *)hi, rc ? strerror(err) : "done");
+    if (direct)
+        DEBUG("msync [%p, %p) of a direct mapping: %s", (void *)lo, (void *)hi, rc ? strerror(err) : "done");
     return rc;
 }
 
