@@ -10,8 +10,13 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * Unix-domain SOCK_SEQPACKET sockets through libc, for what the JDK's channels cannot do:
@@ -323,14 +328,14 @@ public final class UnixSocket implements AutoCloseable {
      * endpoints (broker.sock, cli.sock) are these.
      */
     public static final class Server implements AutoCloseable {
-        private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Server.class.getName());
+        private static final Logger LOG = Logger.getLogger(Server.class.getName());
         private final Path path;
         private final String name;
         private final UnixSocket listener;
-        private final java.util.function.Consumer<UnixSocket> handler;
+        private final Consumer<UnixSocket> handler;
         private volatile boolean running = true;
 
-        private Server(Path path, String name, UnixSocket listener, java.util.function.Consumer<UnixSocket> handler) {
+        private Server(Path path, String name, UnixSocket listener, Consumer<UnixSocket> handler) {
             this.path = path;
             this.name = name;
             this.listener = listener;
@@ -341,16 +346,16 @@ public final class UnixSocket implements AutoCloseable {
          * Listens at {@code path} (a stale socket there is replaced) and starts accepting.
          * Throws {@link java.io.IOException} or a runtime exception when it cannot listen.
          */
-        public static Server start(Path path, String name, java.util.function.Consumer<UnixSocket> handler)
-                throws java.io.IOException {
-            java.nio.file.Files.deleteIfExists(path);
+        public static Server start(Path path, String name, Consumer<UnixSocket> handler)
+                throws IOException {
+            Files.deleteIfExists(path);
             UnixSocket l = listen(path, 64);
             try {
-                java.nio.file.Files.setPosixFilePermissions(path,
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
-            } catch (java.io.IOException | RuntimeException e) {
+                Files.setPosixFilePermissions(path,
+                        PosixFilePermissions.fromString("rw-rw-rw-"));
+            } catch (IOException | RuntimeException e) {
                 l.close();
-                java.nio.file.Files.deleteIfExists(path);
+                Files.deleteIfExists(path);
                 throw e;
             }
             Server s = new Server(path, name, l, handler);
@@ -389,8 +394,8 @@ public final class UnixSocket implements AutoCloseable {
             running = false;
             listener.close();
             try {
-                java.nio.file.Files.deleteIfExists(path);
-            } catch (java.io.IOException e) {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
                 // the mount's home is removed with it anyway
             }
         }
